@@ -1,0 +1,208 @@
+"""Evaluate the linkage engine (and optionally Splink) on synthetic data with known truth.
+
+    python -m exchange.matching.evaluate --registry 200000 --feed 50000 --seed 1 [--splink] [--json OUT]
+    python -m exchange.matching.evaluate --fit --registry 200000 --feed 50000 --seed 0   # refit params.json
+
+Precision counts automatic links only; recall is over rows whose child is in
+the registry, a row sent to review counting as not linked.  "after review"
+assumes the reviewer decides review rows correctly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+from . import compare as cmp
+from . import synth
+from .blocking import Index
+from .model import LINKED, NEW, PARAMS_PATH, REVIEW, Matcher, Params, fit
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def metrics(outcomes: list[tuple[str, str | None]], truth: list[str | None]) -> dict:
+    tp = fp = review = review_match = linked = 0
+    for (outcome, key), true_key in zip(outcomes, truth, strict=True):
+        if outcome == LINKED:
+            linked += 1
+            if key == true_key:
+                tp += 1
+            else:
+                fp += 1
+        elif outcome == REVIEW:
+            review += 1
+            review_match += true_key is not None
+    positives = sum(t is not None for t in truth)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / positives if positives else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    recall_after = (tp + review_match) / positives if positives else 1.0
+    f1_after = 2 * precision * recall_after / (precision + recall_after) if precision + recall_after else 0.0
+    n = len(truth)
+    return {
+        "rows": n,
+        "true_matches": positives,
+        "linked": linked,
+        "true_positives": tp,
+        "false_positives": fp,
+        "review": review,
+        "new": n - linked - review,
+        "precision": round(precision, 5),
+        "recall": round(recall, 5),
+        "f1": round(f1, 5),
+        "review_rate": round(review / n, 5) if n else 0.0,
+        "f1_after_review": round(f1_after, 5),
+    }
+
+
+def run_ours(data: synth.Synthetic, params: Params | None = None) -> dict:
+    t0 = time.perf_counter()
+    index = Index.build(data.registry)
+    t1 = time.perf_counter()
+    rss_index = peak_rss_mb()
+    matcher = Matcher(params)
+    decisions = []
+    candidates = 0
+    for row in data.feed:
+        prepared = cmp.prepare(row)
+        decision = matcher.match(prepared, index.candidates(prepared))
+        candidates += decision.candidates
+        decisions.append(decision)
+    t2 = time.perf_counter()
+    result = metrics([(d.outcome, d.best_key) for d in decisions], data.truth)
+    result.update(
+        index_seconds=round(t1 - t0, 2),
+        link_seconds=round(t2 - t1, 2),
+        rows_per_second=round(len(data.feed) / (t2 - t1), 1),
+        candidates_per_row=round(candidates / max(1, len(data.feed)), 1),
+        peak_rss_mb_after_index=round(rss_index, 1),
+        peak_rss_mb=round(peak_rss_mb(), 1),
+    )
+    result["errors"] = _error_sample(data, decisions)
+    return result
+
+
+def _error_sample(data: synth.Synthetic, decisions, limit: int = 12) -> dict:
+    """Counts of wrong links, missed links and reviews by the noise applied, for diagnosis."""
+    buckets: dict[str, dict[str, int]] = {"false_link": {}, "missed": {}, "review": {}}
+    for d, true_key, noise in zip(decisions, data.truth, data.noise, strict=True):
+        kind = None
+        if d.outcome == LINKED and d.best_key != true_key:
+            kind = "false_link"
+        elif d.outcome == NEW and true_key is not None:
+            kind = "missed"
+        elif d.outcome == REVIEW:
+            kind = "review"
+        if kind:
+            label = f"{'known' if true_key else 'new'}:{noise}:{d.reason_zh[:12]}"
+            buckets[kind][label] = buckets[kind].get(label, 0) + 1
+    return {k: dict(sorted(v.items(), key=lambda kv: -kv[1])[:limit]) for k, v in buckets.items()}
+
+
+def fit_params(data: synth.Synthetic, *, seed: int, random_pairs: int = 1_000_000) -> Params:
+    """m from the labelled pairs, u from random pairs, thresholds from a grid search."""
+    registry = [cmp.prepare(p) for p in data.registry]
+    by_key = {p.key: p for p in registry}
+    feed = [cmp.prepare(p) for p in data.feed]
+    matched = [(row, by_key[t]) for row, t in zip(feed, data.truth, strict=True) if t is not None]
+    rng = random.Random(seed)
+    randoms = ((rng.choice(feed), rng.choice(registry)) for _ in range(random_pairs))
+    params = fit(matched, randoms)
+    index = Index.build(registry)
+    matcher = Matcher(params)
+    rankings = [(row, matcher.rank(row, index.candidates(row))) for row in feed]
+    best = None
+    for link, review, margin in itertools.product(range(4, 26), range(-6, 16, 2), (2, 4, 6, 8, 10)):
+        if review > link:
+            continue
+        params.link_threshold, params.review_threshold, params.margin = (
+            float(link),
+            float(review),
+            float(margin),
+        )
+        outcomes = [(d.outcome, d.best_key) for d in (matcher.decide(r, rk) for r, rk in rankings)]
+        m = metrics(outcomes, data.truth)
+        if m["review_rate"] > 0.025:
+            continue
+        # Prefer F1; among equal F1, fewer reviews.
+        key = (m["f1"], -m["review_rate"])
+        if best is None or key > best[0]:
+            best = (key, (link, review, margin), m)
+    (_, (link, review, margin), m) = best
+    params.link_threshold, params.review_threshold, params.margin = float(link), float(review), float(margin)
+    params.meta.update(
+        fitted_on={"registry": len(data.registry), "feed": len(data.feed), "seed": seed},
+        fit_metrics={k: m[k] for k in ("precision", "recall", "f1", "review_rate")},
+    )
+    return params
+
+
+def run_splink(data: synth.Synthetic) -> dict:
+    from . import splink_bench  # noqa: PLC0415 - optional dependency group "bench"
+
+    return splink_bench.run(data)
+
+
+def _table(results: dict[str, dict]) -> str:
+    rows = [
+        "precision",
+        "recall",
+        "f1",
+        "review_rate",
+        "f1_after_review",
+        "linked",
+        "false_positives",
+        "review",
+        "rows_per_second",
+        "link_seconds",
+        "peak_rss_mb",
+    ]
+    names = list(results)
+    lines = [f"{'':<18}" + "".join(f"{n:>14}" for n in names)]
+    for r in rows:
+        lines.append(f"{r:<18}" + "".join(f"{str(results[n].get(r, '')):>14}" for n in names))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--registry", type=int, default=200_000)
+    parser.add_argument("--feed", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--splink", action="store_true", help="also run Splink (DuckDB) on the same data")
+    parser.add_argument("--fit", action="store_true", help="fit m/u and thresholds, write params.json")
+    parser.add_argument("--json", type=Path, default=Path("linkage-evaluation.json"))
+    args = parser.parse_args(argv)
+
+    t0 = time.perf_counter()
+    data = synth.generate(args.registry, args.feed, seed=args.seed)
+    generate_seconds = round(time.perf_counter() - t0, 1)
+    if args.fit:
+        params = fit_params(data, seed=args.seed)
+        params.save(PARAMS_PATH)
+        print(f"wrote {PARAMS_PATH}: {params.meta}")
+        return 0
+    results = {"ours": run_ours(data)}
+    if args.splink:
+        results["splink"] = run_splink(data)
+    print(f"registry {args.registry}, feed {args.feed}, seed {args.seed} (generated in {generate_seconds}s)")
+    print(_table(results))
+    report = {"registry": args.registry, "feed": args.feed, "seed": args.seed, "results": results}
+    args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"written: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
