@@ -1,0 +1,288 @@
+"""Demo children: households, guardians and children with valid ID numbers from real
+origin counties, plausible names, ages 0-15 and arrival dates. Bulk inserts in batches,
+deterministic for the seed and the reference date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.conf import settings
+from django.db import transaction
+
+from common import idnumber
+from places.models import County, Unit
+from registry import identity
+from registry.models import Child, Guardian, Household
+from registry.services import reserve_file_numbers
+from registry.status import compute_status
+from schools.models import School
+
+ORDER = 10
+BATCH = 5000
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN_BOY = "浩宇轩博文俊杰子涵睿泽皓明辰昊宇航然梓豪一鸣家乐天佑思远志强嘉懿晨阳书恒锦程瑞霖子墨宸奕铭"
+GIVEN_GIRL = "欣怡梓涵诗涵雨桐可馨思琪佳怡子萱梦瑶语嫣紫涵若曦雨欣一诺安琪心怡婉清晓彤芷若静怡语彤梓萌悦然"
+ADULT_GIVEN = "建国建华志刚海燕丽华秀英红梅国强卫东春梅晓燕小红伟明丽娟德华军玉兰桂芳明亮永红新民淑珍金凤"
+ETHNIC = ["汉族"] * 97 + ["土家族", "回族", "苗族"]
+ORIGIN_WEIGHTS = [
+    ("42", 40),
+    ("41", 15),
+    ("43", 12),
+    ("36", 6),
+    ("34", 6),
+    ("50", 4),
+    ("51", 4),
+    ("44", 3),
+    ("45", 2),
+    ("52", 2),
+    ("53", 2),
+    ("61", 2),
+    ("62", 1),
+    ("32", 1),
+]
+TOWNSHIP_WEIGHTS = {"429006001": 14, "429006002": 9, "429006003": 7, "429006107": 8, "429006100": 5}
+HUKOU_PLACES = [f"{a}{b}村{n}组" for a in "东西南北新" for b in "王李张刘陈" for n in (1, 3, 5, 7)]
+STREETS = "钟惠路 陆羽大道 西湖路 东湖路 竟陵大道 人民大道 天门大道 建设路 解放路 新城路 府河路".split()
+
+
+def _given(rng: random.Random, pool: str) -> str:
+    if rng.random() < 0.25:
+        return rng.choice(pool)
+    i = rng.randrange(0, len(pool) - 1, 2)
+    return pool[i : i + 2]
+
+
+def _phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+
+
+class _Ids:
+    """Valid, unique ID numbers."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.used: set[int] = set()
+
+    def make(self, county: str, birth: dt.date, male: bool) -> str:
+        for _ in range(50):
+            seq = self.rng.randrange(0, 999)
+            if (seq % 2 == 1) != male:
+                seq = (seq + 1) % 1000
+            number = idnumber.make(county, birth, seq)
+            key = int(number[:17])
+            if key not in self.used:
+                self.used.add(key)
+                return number
+        raise RuntimeError("could not find a free ID sequence")
+
+
+def _stage_for(age: int, rng: random.Random) -> str:
+    if age <= 2:
+        return "托育" if rng.random() < 0.15 else "未入学"
+    if age <= 5:
+        return "幼儿园" if rng.random() < 0.9 else "未入学"
+    if age <= 11:
+        return "失学辍学" if rng.random() < 0.003 else "小学"
+    if age <= 14:
+        return "失学辍学" if rng.random() < 0.01 else "初中"
+    return rng.choice(["普通高中", "普通高中", "中职", "初中"])
+
+
+GRADES = {"小学": "一二三四五六", "初中": "一二三"}
+
+
+def _grade(stage: str, age: int) -> str:
+    if stage == "小学":
+        return f"{'一二三四五六'[min(max(age - 6, 0), 5)]}年级"
+    if stage == "初中":
+        return f"初{'一二三'[min(max(age - 12, 0), 2)]}"
+    if stage in ("普通高中", "中职"):
+        return "高一"
+    return ""
+
+
+def seed(ctx) -> None:
+    rng = ctx.child_rng("registry")
+    on = ctx.on
+    counties: dict[str, list[str]] = {}
+    county_names: dict[str, str] = {}
+    for county in County.objects.filter(current=True).exclude(code__in=settings.HOME_COUNTY_CODES):
+        counties.setdefault(county.province_code, []).append(county.code)
+        county_names[county.code] = (
+            f"{county.province_name}{county.prefecture_name.replace('市辖区', '').replace('省直辖县级行政单位', '')}{county.current_name}"
+        )
+    provinces = [p for p, _w in ORIGIN_WEIGHTS if p in counties]
+    weights = [w for p, w in ORIGIN_WEIGHTS if p in counties]
+    townships = list(Unit.objects.filter(level=Unit.Level.TOWNSHIP).order_by("code"))
+    t_weights = [TOWNSHIP_WEIGHTS.get(t.code, 3) for t in townships]
+    villages: dict[int, list[Unit]] = {}
+    for v in Unit.objects.filter(level=Unit.Level.VILLAGE).order_by("code"):
+        villages.setdefault(v.parent_id, []).append(v)
+    schools: dict[tuple[int, str], list[int]] = {}
+    city_schools: dict[str, list[int]] = {}
+    for s in School.objects.order_by("name"):
+        schools.setdefault((s.township_id, s.kind), []).append(s.pk)
+        city_schools.setdefault(s.kind, []).append(s.pk)
+    ids = _Ids(rng)
+    home = settings.HOME_COUNTY_CODES
+    total = ctx.children
+    done = 0
+    task = ctx.progress.add_task("儿童档案", total=total) if ctx.progress else None
+    verifier = ctx.personas.get("yuekou_director")
+    while done < total:
+        size = min(BATCH, total - done)
+        numbers = reserve_file_numbers(size)
+        households: list[Household] = []
+        plan = []  # (household index, child kwargs, guardian kwargs list)
+        made = 0
+        while made < size:
+            township = rng.choices(townships, weights=t_weights)[0]
+            village = rng.choice(villages[township.pk]) if villages.get(township.pk) else None
+            province = rng.choices(provinces, weights=weights)[0]
+            county = rng.choice(counties[province])
+            surname = rng.choice(SURNAMES)
+            address = f"{township.name}{village.name if village else ''}{rng.choice(STREETS)}{rng.randint(1, 300)}号"
+            households.append(Household(address=address, township=township, village=village))
+            kids = min(size - made, rng.choices([1, 2, 3], weights=[68, 27, 5])[0])
+            twins = kids >= 2 and rng.random() < 0.04
+            first_birth = on - dt.timedelta(days=rng.randint(30, 16 * 365 - 30))
+            father_birth = first_birth - dt.timedelta(days=rng.randint(22 * 365, 40 * 365))
+            mother_birth = first_birth - dt.timedelta(days=rng.randint(21 * 365, 38 * 365))
+            moved = rng.choices(["随父母双方", "随父亲", "随母亲", "随其他监护人"], weights=[70, 12, 12, 6])[
+                0
+            ]
+            arrival_base = on - dt.timedelta(
+                days=rng.choice([rng.randint(0, 175), rng.randint(183, 3650)])
+                if rng.random() < 0.06
+                else rng.randint(183, 3650)
+            )
+            guardians = []
+            if moved in ("随父母双方", "随父亲"):
+                guardians.append(("父亲", surname + _given(rng, ADULT_GIVEN), father_birth, True))
+            if moved in ("随父母双方", "随母亲"):
+                guardians.append(
+                    ("母亲", rng.choice(SURNAMES) + _given(rng, ADULT_GIVEN), mother_birth, False)
+                )
+            if moved == "随其他监护人":
+                guardians.append(
+                    (
+                        rng.choice(["祖父母", "外祖父母"]),
+                        surname + _given(rng, ADULT_GIVEN),
+                        father_birth - dt.timedelta(days=25 * 365),
+                        True,
+                    )
+                )
+            g_rows = []
+            for i, (relation, gname, gbirth, male) in enumerate(guardians):
+                gid = ids.make(county, gbirth, male) if rng.random() < 0.85 else ""
+                g_rows.append(
+                    dict(
+                        name=gname,
+                        relationship=relation,
+                        is_primary=i == 0,
+                        **identity.id_columns(gid),
+                        **identity.phone_columns(_phone(rng)),
+                    )
+                )
+            for k in range(kids):
+                if twins and k == 1:
+                    birth = first_birth
+                else:
+                    birth = first_birth if k == 0 else first_birth + dt.timedelta(days=rng.randint(400, 2500))
+                if birth >= on:
+                    birth = on - dt.timedelta(days=rng.randint(1, 300))
+                male = rng.random() < 0.53
+                name = surname + _given(rng, GIVEN_BOY if male else GIVEN_GIRL)
+                id_county = county if rng.random() < 0.9 else rng.choice(counties[province])
+                number = ids.make(id_county, birth, male)
+                arrival = max(arrival_base, birth)
+                age = (on - birth).days // 365
+                stage = _stage_for(age, rng)
+                school_id = None
+                if stage in ("幼儿园", "小学", "初中"):
+                    kind = {"幼儿园": "kindergarten", "小学": "primary", "初中": "junior"}[stage]
+                    options = schools.get((township.pk, kind)) or city_schools.get(kind) or [None]
+                    school_id = rng.choice(options)
+                elif stage in ("普通高中", "中职"):
+                    school_id = rng.choice(
+                        city_schools.get("senior" if stage == "普通高中" else "vocational", [None])
+                    )
+                health = rng.choices(["健康", "慢性病", "残疾", "严重精神障碍"], weights=[930, 40, 25, 5])[0]
+                security = []
+                roll = rng.random()
+                if roll < 0.05:
+                    security = ["低保"]
+                elif roll < 0.06:
+                    security = ["低保边缘"]
+                elif roll < 0.063:
+                    security = ["特困"]
+                elif roll < 0.065:
+                    security = ["孤儿"]
+                elif roll < 0.068:
+                    security = ["事实无人抚养"]
+                status = compute_status(
+                    birth_date=birth,
+                    hukou_county_code=county,
+                    arrival_date=arrival,
+                    home_county_codes=home,
+                    on=on,
+                )
+                verified = on - dt.timedelta(days=rng.randint(0, 270))
+                child = dict(
+                    file_no=numbers[made],
+                    name=name,
+                    name_pinyin=identity.name_pinyin(name),
+                    sex="男" if male else "女",
+                    birth_date=birth,
+                    ethnicity=rng.choice(ETHNIC),
+                    **identity.id_columns(number),
+                    moved_with=moved,
+                    hukou_address=f"{county_names[county]}{rng.choice(HUKOU_PLACES)}",
+                    hukou_county_id=county,
+                    arrival_date=arrival,
+                    township_id=township.pk,
+                    village_id=village.pk if village else None,
+                    address=address,
+                    school_stage=stage,
+                    school_id=school_id,
+                    grade=_grade(stage, age),
+                    health=health,
+                    disability_category=rng.choice(["视力", "听力", "言语", "肢体", "智力", "精神", "多重"])
+                    if health == "残疾"
+                    else "",
+                    disability_level=rng.randint(1, 4) if health == "残疾" else None,
+                    security=security,
+                    residence_permit=rng.random() < 0.6,
+                    insurance_place=rng.choices(["居住地", "户籍地", "未参保"], weights=[70, 25, 5])[0],
+                    housing_difficulty=rng.random() < 0.06,
+                    migrant_status=status.status,
+                    status_reason=status.reason,
+                    migrant_from=status.migrant_from,
+                    status_computed_on=on,
+                    last_verified_on=verified,
+                    created_by=verifier,
+                )
+                plan.append((len(households) - 1, child, g_rows if k == 0 else None))
+                made += 1
+                if made >= size:
+                    break
+        with transaction.atomic():
+            Household.objects.bulk_create(households, batch_size=1000)
+            guardians_out = []
+            children_out = []
+            for h_index, child, g_rows in plan:
+                household = households[h_index]
+                if g_rows:
+                    guardians_out.extend(Guardian(household=household, **g) for g in g_rows)
+                children_out.append(Child(household=household, **child))
+            Guardian.objects.bulk_create(guardians_out, batch_size=1000)
+            Child.objects.bulk_create(children_out, batch_size=1000)
+        done += size
+        if task is not None:
+            ctx.progress.update(task, advance=size)
+    ctx.facts["children_seeded"] = total
