@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("web.urls")),
     path("accounts/", include("accounts.urls")),
     path("children/", include("registry.urls")),
+    path("ledger/", include("ledger.urls")),
     path("care/", include("care.urls")),
     path("services/", include("servicelist.urls")),
     path("exchange/", include("exchange.urls")),

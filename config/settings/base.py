@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "audit",
     "schools",
     "registry",
+    "ledger",
     "care",
     "servicelist",
     "exchange",
