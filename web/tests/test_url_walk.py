@@ -22,7 +22,11 @@ def walk(patterns=None, namespace="", prefix=""):
 def classify(name: str, callback, route: str = "") -> str:
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     # Everything under admin/ is wrapped by the admin site, whose has_permission admits city admins only.
-    if name.startswith("admin:") or route.startswith("admin/") or getattr(callback, "admin_site", None) is admin_site:
+    if (
+        name.startswith("admin:")
+        or route.startswith("admin/")
+        or getattr(callback, "admin_site", None) is admin_site
+    ):
         return "admin"
     if getattr(callback, "_access_public", False):
         return "public"
