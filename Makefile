@@ -7,7 +7,6 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 CHILDREN ?= 2000
-export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
 .PHONY: run test install migrate demo serve lint e2e-browser bench backup clean
 
@@ -41,7 +40,7 @@ lint: install
 test: install lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run -v 0
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: install
 	$(PY) -m bench.run
