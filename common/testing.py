@@ -39,10 +39,26 @@ class City:
             raise AttributeError(name) from None
 
 
+def ensure_reference_data() -> None:
+    """Data migrations load counties, townships and departments; a transactional test's
+    flush removes them, so load them again when they are missing."""
+    from network.departments import DEPARTMENTS
+    from network.models import Department
+    from places.loading import load_counties, load_home_units
+    from places.models import County
+
+    if not County.objects.exists():
+        load_counties(County)
+    load_home_units(Unit)
+    for code, name, full_name in DEPARTMENTS:
+        Department.objects.get_or_create(code=code, defaults={"name": name, "full_name": full_name})
+
+
 def build_city() -> City:
     from demo.people import seed_network, seed_personas, seed_schools
     from demo.places import seed_villages
 
+    ensure_reference_data()
     seed_villages(random.Random(1))
     seed_network()
     seed_schools(random.Random(1))
