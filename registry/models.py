@@ -133,6 +133,7 @@ class Child(models.Model):
     closed_at = models.DateField(_("档案关闭日期"), null=True, blank=True, db_index=True)
     close_reason = models.CharField(_("关闭原因"), max_length=20, choices=CloseReason.choices, blank=True)
     close_note = models.CharField(_("关闭说明"), max_length=200, blank=True)
+    close_destination = models.CharField(_("迁往地"), max_length=100, blank=True)
 
     last_verified_on = models.DateField(_("最近核实日期"), null=True, blank=True, db_index=True)
     pending_verification = models.BooleanField(
@@ -160,6 +161,7 @@ class Child(models.Model):
             models.Index(fields=["village", "migrant_status"], name="child_village_status"),
             models.Index(fields=["school", "migrant_status"], name="child_school_status"),
             models.Index(fields=["migrant_status", "birth_date"], name="child_status_birth"),
+            models.Index(fields=["closed_at", "last_verified_on"], name="child_open_verified"),
         ]
 
     def __str__(self) -> str:
@@ -189,3 +191,109 @@ class ChildDocument(models.Model):
         verbose_name = _("附件材料")
         verbose_name_plural = _("附件材料")
         ordering = ["-uploaded_at"]
+
+
+class Transfer(models.Model):
+    """A child moving to another township inside Tianmen: the receiving supervisor accepts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待接收")
+        ACCEPTED = "accepted", _("已接收")
+        REJECTED = "rejected", _("已退回")
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="transfers")
+    from_township = models.ForeignKey(
+        "places.Unit", verbose_name=_("转出乡镇"), on_delete=models.PROTECT, related_name="+"
+    )
+    from_village = models.ForeignKey(
+        "places.Unit", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    to_township = models.ForeignKey(
+        "places.Unit", verbose_name=_("转入乡镇"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_village = models.ForeignKey(
+        "places.Unit",
+        verbose_name=_("转入村（社区）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    reason = models.CharField(_("转移原因"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("处理意见"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("儿童转移")
+        verbose_name_plural = _("儿童转移")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"], condition=Q(status="pending"), name="transfer_one_pending_per_child"
+            ),
+        ]
+        indexes = [models.Index(fields=["to_township", "status"], name="transfer_to_status")]
+
+
+class CensusRound(models.Model):
+    """A census round (摸排): every open file gets a verification task."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("进行中")
+        CLOSED = "closed", _("已结束")
+
+    name = models.CharField(_("名称"), max_length=100)
+    period_start = models.DateField(_("开始日期"))
+    period_end = models.DateField(_("结束日期"))
+    deadline = models.DateField(_("完成期限"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("摸排轮次")
+        verbose_name_plural = _("摸排轮次")
+        ordering = ["-period_start", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CensusTask(models.Model):
+    """One child to re-verify in a round, for the child director of the village."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待核实")
+        CONFIRMED = "confirmed", _("已核实无变化")
+        UPDATED = "updated", _("已核实并更新")
+        MOVED = "moved", _("已迁离")
+        NOT_FOUND = "not_found", _("查无此人")
+
+    round = models.ForeignKey(CensusRound, on_delete=models.PROTECT, related_name="tasks")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="census_tasks")
+    village = models.ForeignKey("places.Unit", on_delete=models.PROTECT, related_name="+", null=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("摸排核实任务")
+        verbose_name_plural = _("摸排核实任务")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "child"], name="census_task_unique_child"),
+        ]
+        indexes = [models.Index(fields=["round", "village", "status"], name="census_task_village")]
