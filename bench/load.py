@@ -12,8 +12,9 @@ import time
 from urllib.parse import urlsplit
 
 
-def run(*, url: str, method: str, body: str | None, headers: dict, clients: int, seconds: float,
-        warmup: int = 5) -> dict:
+def run(
+    *, url: str, method: str, body: str | None, headers: dict, clients: int, seconds: float, warmup: int = 5
+) -> dict:
     parts = urlsplit(url)
     latencies: list[float] = []
     errors = 0

@@ -64,9 +64,24 @@ def measure_pages(env: dict, children: int, seconds: float, clients: int) -> dic
     port = free_port()
     workers = os.cpu_count() or 2
     server = subprocess.Popen(  # noqa: S603
-        [PY, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers",
-         str(workers), "--threads", "2", "--worker-class", "gthread", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         for _ in range(100):
@@ -76,7 +91,12 @@ def measure_pages(env: dict, children: int, seconds: float, clients: int) -> dic
             except OSError:
                 time.sleep(0.2)
         targets = subprocess.run(  # noqa: S603
-            [PY, "-m", "bench.targets", str(port)], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+            [PY, "-m", "bench.targets", str(port)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         plan = json.loads(targets.stdout)
         results = {}
@@ -86,17 +106,27 @@ def measure_pages(env: dict, children: int, seconds: float, clients: int) -> dic
                 continue
             spec.update({"clients": clients, "seconds": seconds})
             out = subprocess.run(  # noqa: S603
-                [PY, "-m", "bench.load", json.dumps(spec)], cwd=ROOT, capture_output=True, text=True, check=True
+                [PY, "-m", "bench.load", json.dumps(spec)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
             )
             results[name] = json.loads(out.stdout)
             print(f"  {name:<22} {results[name]}", flush=True)
         floor = results.get("bare_view", {})
-        for name, figures in results.items():
+        for figures in results.values():
             if floor.get("p95_ms") and figures.get("p95_ms"):
                 figures["p95_ratio_to_bare"] = round(figures["p95_ms"] / floor["p95_ms"], 2)
-                figures["throughput_ratio_to_bare"] = round(figures["throughput_rps"] / floor["throughput_rps"], 3)
-        return {"server": f"gunicorn gthread, {workers} workers × 2 threads", "clients": clients,
-                "seconds_per_page": seconds, "pages": results}
+                figures["throughput_ratio_to_bare"] = round(
+                    figures["throughput_rps"] / floor["throughput_rps"], 3
+                )
+        return {
+            "server": f"gunicorn gthread, {workers} workers × 2 threads",
+            "clients": clients,
+            "seconds_per_page": seconds,
+            "pages": results,
+        }
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -132,21 +162,39 @@ def measure_imports(env: dict) -> dict:
         ledger = tmp / "ledger.xlsx"
         try:
             sh([PY, "-m", "bench.make_files", "ledger", str(ledger), "100000"], env)
-            elapsed, peak, tail = sh([PY, "manage.py", "import_children", str(ledger), "--report",
-                                      str(tmp / "ledger.json")], env)
+            elapsed, peak, tail = sh(
+                [PY, "manage.py", "import_children", str(ledger), "--report", str(tmp / "ledger.json")], env
+            )
             rows = len(json.loads((tmp / "ledger.json").read_text())["rows"])
-            out["ledger_100k"] = {"seconds": round(elapsed, 1), "rows_per_s": round(rows / elapsed),
-                                  "peak_rss_mib": round(peak)}
+            out["ledger_100k"] = {
+                "seconds": round(elapsed, 1),
+                "rows_per_s": round(rows / elapsed),
+                "peak_rss_mib": round(peak),
+            }
         except Exception as exc:  # noqa: BLE001 - report and go on
             out["ledger_100k"] = {"error": str(exc)[-300:]}
         feed = tmp / "feed.xlsx"
         try:
             sh([PY, "-m", "bench.make_files", "feed", str(feed), "100000"], env)
-            elapsed, peak, tail = sh([PY, "manage.py", "import_feed", "--source", "education", str(feed),
-                                      "--report", str(tmp / "feed.json")], env)
+            elapsed, peak, tail = sh(
+                [
+                    PY,
+                    "manage.py",
+                    "import_feed",
+                    "--source",
+                    "education",
+                    str(feed),
+                    "--report",
+                    str(tmp / "feed.json"),
+                ],
+                env,
+            )
             rows = len(json.loads((tmp / "feed.json").read_text())["rows"])
-            out["feed_100k"] = {"seconds": round(elapsed, 1), "rows_per_s": round(rows / elapsed),
-                                "peak_rss_mib": round(peak)}
+            out["feed_100k"] = {
+                "seconds": round(elapsed, 1),
+                "rows_per_s": round(rows / elapsed),
+                "peak_rss_mib": round(peak),
+            }
         except Exception as exc:  # noqa: BLE001
             out["feed_100k"] = {"error": str(exc)[-300:]}
     finally:
@@ -160,16 +208,24 @@ def machine() -> dict:
     total = re.search(r"MemTotal:\s+(\d+)", meminfo)
     cpu = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     model = re.search(r"model name\s*:\s*(.+)", cpu)
-    return {"cpus": os.cpu_count(), "cpu": model.group(1) if model else platform.processor(),
-            "memory_gib": round(int(total.group(1)) / 1024 / 1024, 1) if total else None,
-            "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": model.group(1) if model else platform.processor(),
+        "memory_gib": round(int(total.group(1)) / 1024 / 1024, 1) if total else None,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def main() -> None:
     children = int(os.environ.get("BENCH_CHILDREN", "1000000"))
     seconds = float(os.environ.get("BENCH_SECONDS", "20"))
     clients = int(os.environ.get("BENCH_CLIENTS", "8"))
-    results = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine(), "legs": []}
+    results = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "legs": [],
+    }
     sqlite_dir = ROOT / "var" / "bench"
     sqlite_dir.mkdir(parents=True, exist_ok=True)
     sqlite_path = sqlite_dir / f"bench-{children}.sqlite3"
@@ -190,8 +246,10 @@ def print_table(results: dict) -> None:
         print(f"{'page':<24}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'p95×bare':>10}")
         for name, f in leg["http"]["pages"].items():
             if "p95_ms" in f:
-                print(f"{name:<24}{f['p50_ms']:>9}{f['p95_ms']:>9}{f['throughput_rps']:>9}"
-                      f"{f.get('p95_ratio_to_bare', ''):>10}")
+                print(
+                    f"{name:<24}{f['p50_ms']:>9}{f['p95_ms']:>9}{f['throughput_rps']:>9}"
+                    f"{f.get('p95_ratio_to_bare', ''):>10}"
+                )
             else:
                 print(f"{name:<24} {f}")
 

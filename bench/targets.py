@@ -66,9 +66,15 @@ def main(port: int) -> None:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     if cookie and token:
         body = f"csrfmiddlewaretoken={token.group(1)}&username=yuekou_director&password={DEMO_PASSWORD}"
-        plan["login"] = {"url": base + "/accounts/login/", "method": "POST", "body": body,
-                         "headers": {"Cookie": f"csrftoken={cookie.group(1)}",
-                                     "Content-Type": "application/x-www-form-urlencoded"}}
+        plan["login"] = {
+            "url": base + "/accounts/login/",
+            "method": "POST",
+            "body": body,
+            "headers": {
+                "Cookie": f"csrftoken={cookie.group(1)}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        }
     else:
         plan["login"] = {"skip": "no CSRF token on the login page"}
     get("worklist_director", _url("care:worklist"), director)
@@ -76,15 +82,28 @@ def main(port: int) -> None:
     get("child_file", _url("registry:detail", child.pk) if child else None, director)
     township = supervisor.assignments.get().unit_id
     child_list = _url("registry:list")
-    get("child_list_township", f"{child_list}?township={township}&status=migrant&page=3" if child_list else None,
-        supervisor)
+    get(
+        "child_list_township",
+        f"{child_list}?township={township}&status=migrant&page=3" if child_list else None,
+        supervisor,
+    )
     get("dashboard_city", _url("stats:dashboard"), leader)
     check = _url("servicelist:api_public_check") or _url("api_public_check")
     if check:
-        body = json.dumps({"birth_date": (dt.date.today() - dt.timedelta(days=9 * 365)).isoformat(),
-                           "school_stage": "小学", "health": "健康", "security": ["低保"]})
-        plan["entitlement_check_api"] = {"url": base + check, "method": "POST", "body": body,
-                                         "headers": {"Content-Type": "application/json"}}
+        body = json.dumps(
+            {
+                "birth_date": (dt.date.today() - dt.timedelta(days=9 * 365)).isoformat(),
+                "school_stage": "小学",
+                "health": "健康",
+                "security": ["低保"],
+            }
+        )
+        plan["entitlement_check_api"] = {
+            "url": base + check,
+            "method": "POST",
+            "body": body,
+            "headers": {"Content-Type": "application/json"},
+        }
     else:
         plan["entitlement_check_api"] = {"skip": "URL not present in this build"}
     print(json.dumps(plan))
