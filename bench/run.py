@@ -137,6 +137,7 @@ def run_leg(label: str, database_url: str | None, children: int, seconds: float,
     leg: dict = {"database": label, "children": children}
     print(f"== {label}: building a city of {children} children", flush=True)
     reuse = os.environ.get("BENCH_REUSE") == "1"
+    sh([PY, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
     if not reuse:
         sh([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
         elapsed, peak, tail = sh([PY, "manage.py", "seed_demo", "--children", str(children), "--quiet"], env)
