@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from stats import api
+
+app_name = "stats-api"
+urlpatterns = [
+    path("measures", api.MeasureListView.as_view(), name="measures"),
+    path("measures/<str:name>", api.MeasureView.as_view(), name="measure"),
+]

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from stats import views
 
 app_name = "stats"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("report/", views.report, name="report"),
+    path("export.xlsx", views.export, name="export"),
+    path("refresh/", views.refresh, name="refresh"),
+]

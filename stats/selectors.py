@@ -1,0 +1,549 @@
+"""The measures of the plan, each defined once and reused by the page, the workbook and the API.
+
+A measure is ``measure_<name>(*, scope, on, period=None) -> Measure``: a title, column
+headings and rows of labels and counts — never a child's name, number or id. Counts of
+the children's register come from the maintained summary tables (stats/models.py); the
+measures of other apps (care, services, schools, network) import their models lazily so
+that a missing app never breaks this module.
+
+Who sees what (``scope_for``):
+* city administrators and city leaders: the whole city, or one township they choose;
+* supervisors: their township; child directors: the aggregates of their village's
+  township (access.policy.stats_scope) — counts only, like everyone here;
+* county-level liaisons (a department, no area): only the referrals sent to their
+  department, city-wide counts; nothing of the register.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from django.db.models import Count, Max, Min, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from access.policy import scope_of, stats_scope
+from stats.models import AggregateRefresh, ChildAggregate, OriginAggregate, TownshipSnapshot
+from stats.services import AGE_16_PLUS, AGE_GROUPS, AGE_UNKNOWN, trend_month_ends
+
+SMALL_CELL = 5  # counts from 1 to 4 could single a child out
+SMALL_CELL_TEXT = "<5"
+TOP_ORIGINS = 20
+OTHERS = "其他"
+
+
+# ---------------------------------------------------------------- scope and period
+
+
+@dataclass(frozen=True)
+class StatsScope:
+    """Whose figures: the whole city, some townships, or (liaisons) some departments only."""
+
+    city_wide: bool = False
+    township_ids: frozenset[int] = frozenset()
+    department_ids: frozenset[int] = frozenset()
+    township_id: int | None = None  # one township chosen in the filter
+
+    @property
+    def townships(self) -> list[int] | None:
+        """The townships to count (None: the whole city, no restriction)."""
+        if self.township_id is not None:
+            return [self.township_id]
+        if self.city_wide:
+            return None
+        return sorted(self.township_ids)
+
+    @property
+    def has_area(self) -> bool:
+        """Whether the register's aggregates are visible at all."""
+        return self.city_wide or bool(self.township_ids)
+
+    @property
+    def single_township(self) -> int | None:
+        if self.township_id is not None:
+            return self.township_id
+        if not self.city_wide and len(self.township_ids) == 1:
+            return next(iter(self.township_ids))
+        return None
+
+    @property
+    def department_only(self) -> bool:
+        return not self.has_area and bool(self.department_ids)
+
+    @property
+    def empty(self) -> bool:
+        return not self.has_area and not self.department_ids
+
+
+def scope_for(user, *, township_id: int | None = None) -> StatsScope:
+    """The user's statistics scope, narrowed to one township; a township outside it is a 404."""
+    city_wide, township_ids = stats_scope(user)
+    departments = frozenset()
+    if "stats.view" in scope_of(user).capabilities:
+        departments = scope_of(user).department_ids
+    scope = StatsScope(city_wide=city_wide, township_ids=township_ids, department_ids=departments)
+    if township_id is not None:
+        from places.models import Unit
+
+        allowed = Unit.objects.filter(level=Unit.Level.TOWNSHIP, pk=township_id)
+        if not city_wide:
+            allowed = allowed.filter(pk__in=township_ids)
+        if not allowed.exists():
+            raise Http404("未找到该乡镇，或不在您的统计范围内")
+        scope = replace(scope, township_id=township_id)
+    return scope
+
+
+def townships_for(scope: StatsScope):
+    """The townships a scope may choose from (for the filter)."""
+    from places.models import Unit
+
+    qs = Unit.objects.filter(level=Unit.Level.TOWNSHIP).order_by("code")
+    if scope.city_wide:
+        return qs
+    return qs.filter(pk__in=scope.township_ids)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+
+    @property
+    def label(self) -> str:
+        return f"{self.start.isoformat()} 至 {self.end.isoformat()}"
+
+
+def default_period(on: dt.date) -> Period:
+    return Period(start=on.replace(month=1, day=1), end=on)
+
+
+# ---------------------------------------------------------------- measures
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list]
+    chart_kind: str  # "bar", "hbar" (ranked), "pie", "line", "stacked" or "table"
+    note: str = ""
+    count_columns: tuple[int, ...] = (1,)  # columns holding numbers of children
+    # A rate column and the count columns it would give away when one of them is small.
+    rate_columns: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    chart_columns: tuple[int, ...] = (1,)  # what the chart draws
+    total: list | None = None  # a total row, shown under the table
+
+
+def _share(n: int, total: int) -> float | None:
+    return round(100 * n / total, 1) if total else None
+
+
+def _with_shares(rows: list[tuple[str, int]]) -> tuple[list[list], list]:
+    total = sum(n for _label, n in rows)
+    return [[label, n, _share(n, total)] for label, n in rows], ["合计", total, 100.0 if total else None]
+
+
+def _aggregates(scope: StatsScope):
+    qs = ChildAggregate.objects.all()
+    if scope.townships is not None:
+        qs = qs.filter(township_id__in=scope.townships)
+    return qs
+
+
+def _sum_by(qs, column: str) -> dict:
+    return {
+        row[column]: row["n"] for row in qs.values(column).annotate(n=Sum("count")).order_by() if row["n"]
+    }
+
+
+def _migrant(scope: StatsScope):
+    return _aggregates(scope).filter(migrant_status="migrant")
+
+
+def data_as_of(scope: StatsScope) -> dt.datetime | None:
+    """When the oldest of the scope's summary rows was rebuilt (the "数据更新于" note)."""
+    qs = AggregateRefresh.objects.all()
+    if scope.townships is not None:
+        qs = qs.filter(township_id__in=scope.townships)
+    return qs.aggregate(oldest=Min("refreshed_at"))["oldest"]
+
+
+def stale_townships(scope: StatsScope, on: dt.date) -> list[int] | None:
+    """Townships of the scope whose summary is missing or older than ``on`` (None: all of them)."""
+    from places.models import Unit
+
+    townships = Unit.objects.filter(level=Unit.Level.TOWNSHIP)
+    if scope.townships is not None:
+        townships = townships.filter(pk__in=scope.townships)
+    fresh = AggregateRefresh.objects.filter(on__gte=on).values("township_id")
+    stale = list(townships.exclude(pk__in=fresh).values_list("pk", flat=True))
+    if scope.townships is None and len(stale) == townships.count():
+        return None
+    return stale
+
+
+def measure_overview(*, scope: StatsScope, on: dt.date, period: Period | None = None) -> Measure:
+    by_status = _sum_by(_aggregates(scope), "migrant_status")
+    unverified = _aggregates(scope).filter(pending_verification=True).aggregate(n=Sum("count"))["n"] or 0
+    rows = [
+        ["流动儿童（已认定）", by_status.get("migrant", 0)],
+        ["待满6个月", by_status.get("pending", 0)],
+        ["非流动儿童（档案未关闭）", by_status.get("not_migrant", 0)],
+        ["其中：部门数据发现、待核实", unverified],
+    ]
+    return Measure(
+        name="overview",
+        title="流动儿童人数",
+        columns=["类别", "人数"],
+        rows=rows,
+        chart_kind="table",
+        note="在档（未关闭）的儿童档案，按认定状态统计。",
+    )
+
+
+def measure_trend(*, scope: StatsScope, on: dt.date, period: Period | None = None) -> Measure:
+    end = min(period.end, on) if period else on
+    ends = trend_month_ends(end)
+    snapshots = TownshipSnapshot.objects.filter(day__gte=ends[0].replace(day=1), day__lte=end)
+    if scope.townships is not None:
+        snapshots = snapshots.filter(township_id__in=scope.townships)
+    # The last snapshot of each township in each month.
+    latest = snapshots.values("township_id", "day__year", "day__month").annotate(last=Max("day")).order_by()
+    wanted = {(r["township_id"], r["last"]) for r in latest}
+    totals: dict[tuple[int, int], int] = {}
+    reconstructed: set[tuple[int, int]] = set()
+    for township_id, day, count, guessed in snapshots.values_list(
+        "township_id", "day", "migrant_count", "reconstructed"
+    ):
+        if (township_id, day) in wanted:
+            key = (day.year, day.month)
+            totals[key] = totals.get(key, 0) + count
+            if guessed:
+                reconstructed.add(key)
+    rows = []
+    for month_end in ends:
+        key = (month_end.year, month_end.month)
+        source = "按档案日期推算" if key in reconstructed else ("每日快照" if key in totals else "无数据")
+        rows.append([f"{month_end.year}年{month_end.month}月", totals.get(key, 0), source])
+    return Measure(
+        name="trend",
+        title="流动儿童人数月度趋势（近12个月）",
+        columns=["月份", "流动儿童人数", "来源"],
+        rows=rows,
+        chart_kind="line",
+        note="每月取月末（本月取最近一次）的快照；系统启用前的月份按认定日期、关闭日期和出生日期推算。",
+    )
+
+
+def measure_age_groups(*, scope: StatsScope, on: dt.date, period: Period | None = None) -> Measure:
+    counts = _sum_by(_migrant(scope), "age_group")
+    labels = [label for label, _low, _high in AGE_GROUPS]
+    extra = [label for label in (AGE_16_PLUS, AGE_UNKNOWN) if counts.get(label)]
+    rows, total = _with_shares([(label, counts.get(label, 0)) for label in labels + extra])
+    return Measure(
+        name="age_groups",
+        title="流动儿童年龄结构",
+        columns=["年龄组", "人数", "占比（%）"],
+        rows=rows,
+        chart_kind="bar",
+        rate_columns={2: (1,)},
+        total=total,
+        note="周岁，按统计基准日计算。",
+    )
+
+
+def measure_sex(*, scope: StatsScope, on: dt.date, period: Period | None = None) -> Measure:
+    counts = _sum_by(_migrant(scope), "sex")
+    rows, total = _with_shares([("男", counts.get("男", 0)), ("女", counts.get("女", 0))])
+    return Measure(
+        name="sex",
+        title="流动儿童性别",
+        columns=["性别", "人数", "占比（%）"],
+        rows=rows,
+        chart_kind="pie",
+        rate_columns={2: (1,)},
+        total=total,
+    )
+
+
+def measure_school_stage(*, scope: StatsScope, on: dt.date, period: Period | None = None) -> Measure:
+    from registry.choices import SchoolStage
+
+    counts = _sum_by(_migrant(scope), "school_stage")
+    pairs = [(label, counts.get(value, 0)) for value, label in SchoolStage.choices]
+    if counts.get(""):
+        pairs.append(("未填写", counts[""]))
+    rows, total = _with_shares([(str(label), n) for label, n in pairs])
+    return Measure(
+        name="school_stage",
+        title="流动儿童就学状态",
+        columns=["就学状态", "人数", "占比（%）"],
+        rows=rows,
+        chart_kind="bar",
+        rate_columns={2: (1,)},
+        total=total,
+    )
+
+
+def measure_townships(*, scope: StatsScope, on: dt.date, period: Period | None = None) -> Measure:
+    counts = _sum_by(_migrant(scope), "township_id")
+    townships = townships_for(scope)
+    if scope.township_id is not None:
+        townships = townships.filter(pk=scope.township_id)
+    pairs = sorted(((t.name, counts.get(t.pk, 0)) for t in townships), key=lambda p: (-p[1], p[0]))
+    rows, total = _with_shares(pairs)
+    return Measure(
+        name="townships",
+        title="流动儿童分布（乡镇、街道）",
+        columns=["乡镇（街道）", "人数", "占比（%）"],
+        rows=rows,
+        chart_kind="hbar",
+        rate_columns={2: (1,)},
+        total=total,
+        note="按人数从多到少排列。",
+    )
+
+
+def measure_villages(*, scope: StatsScope, on: dt.date, period: Period | None = None) -> Measure:
+    from places.models import Unit
+
+    township_id = scope.single_township
+    counts = _sum_by(_migrant(scope), "village_id")
+    names = dict(Unit.objects.filter(parent_id=township_id).values_list("pk", "name"))
+    pairs = [(names.get(pk, "未填写村（社区）") if pk else "未填写村（社区）", n) for pk, n in counts.items()]
+    pairs += [(name, 0) for pk, name in names.items() if pk not in counts]
+    rows, total = _with_shares(sorted(pairs, key=lambda p: (-p[1], p[0])))
+    return Measure(
+        name="villages",
+        title="流动儿童分布（村、社区）",
+        columns=["村（社区）", "人数", "占比（%）"],
+        rows=rows,
+        chart_kind="hbar",
+        rate_columns={2: (1,)},
+        total=total,
+        note="按人数从多到少排列。",
+    )
+
+
+def _top(pairs: list[tuple[str, int]], limit: int = TOP_ORIGINS) -> list[tuple[str, int]]:
+    ranked = sorted(pairs, key=lambda p: (-p[1], p[0]))
+    if len(ranked) <= limit:
+        return ranked
+    return ranked[:limit] + [(OTHERS, sum(n for _label, n in ranked[limit:]))]
+
+
+def _origins(scope: StatsScope):
+    qs = OriginAggregate.objects.all()
+    if scope.townships is not None:
+        qs = qs.filter(township_id__in=scope.townships)
+    return qs
+
+
+def measure_origin_provinces(*, scope: StatsScope, on: dt.date, period: Period | None = None) -> Measure:
+    rows_ = _origins(scope).values("hukou_county__province_name").annotate(n=Sum("count")).order_by()
+    pairs = [(r["hukou_county__province_name"] or "户籍地未知", r["n"]) for r in rows_ if r["n"]]
+    rows, total = _with_shares(_top(pairs))
+    return Measure(
+        name="origin_provinces",
+        title="流动儿童户籍地（省份）",
+        columns=["户籍省份", "人数", "占比（%）"],
+        rows=rows,
+        chart_kind="hbar",
+        rate_columns={2: (1,)},
+        total=total,
+        note=f"前{TOP_ORIGINS}个省份，其余合并为“{OTHERS}”。",
+    )
+
+
+def measure_origin_counties(*, scope: StatsScope, on: dt.date, period: Period | None = None) -> Measure:
+    rows_ = (
+        _origins(scope)
+        .values("hukou_county__province_name", "hukou_county__prefecture_name", "hukou_county__name")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    pairs = []
+    for r in rows_:
+        if not r["n"]:
+            continue
+        if r["hukou_county__name"] is None:
+            pairs.append(("户籍地未知", r["n"]))
+            continue
+        prefecture = r["hukou_county__prefecture_name"] or ""
+        if prefecture in ("市辖区", "县", "省直辖县级行政单位", "自治区直辖县级行政单位"):
+            prefecture = ""
+        county = r["hukou_county__name"].split(",")[-1]
+        pairs.append((f"{r['hukou_county__province_name']}{prefecture}{county}", r["n"]))
+    rows, total = _with_shares(_top(pairs))
+    return Measure(
+        name="origin_counties",
+        title="流动儿童户籍地（县、市、区）",
+        columns=["户籍县（市、区）", "人数", "占比（%）"],
+        rows=rows,
+        chart_kind="hbar",
+        rate_columns={2: (1,)},
+        total=total,
+        note=f"前{TOP_ORIGINS}个县（市、区），其余合并为“{OTHERS}”。",
+    )
+
+
+def measure_files(*, scope: StatsScope, on: dt.date, period: Period | None = None) -> Measure:
+    from registry.choices import CloseReason
+    from registry.models import Child
+
+    period = period or default_period(on)
+    by_status = _sum_by(_aggregates(scope), "migrant_status")
+    unverified = _aggregates(scope).filter(pending_verification=True).aggregate(n=Sum("count"))["n"] or 0
+    closed = Child.objects.filter(closed_at__gte=period.start, closed_at__lte=period.end)
+    if scope.townships is not None:
+        closed = closed.filter(township_id__in=scope.townships)
+    reasons = {
+        r["close_reason"]: r["n"] for r in closed.values("close_reason").annotate(n=Count("id")).order_by()
+    }
+    rows = [
+        ["待定", "居住未满6个月（待满6个月）", by_status.get("pending", 0)],
+        ["待定", "部门数据发现、待儿童主任核实", unverified],
+    ]
+    for value, label in CloseReason.choices:
+        rows.append(["期内关闭", str(label), reasons.get(value, 0)])
+    if reasons.get(""):
+        rows.append(["期内关闭", "未注明原因", reasons[""]])
+    return Measure(
+        name="files",
+        title="待定与关闭档案及原因",
+        columns=["类别", "档案数"],
+        rows=[[f"{kind}：{reason}", n] for kind, reason, n in rows],
+        chart_kind="hbar",
+        note=f"待定为当前在档数；关闭为统计期内（{period.label}）关闭的档案数。",
+    )
+
+
+# ---------------------------------------------------------------- home cards
+
+
+def card_migrant_count(*, scope: StatsScope, on: dt.date) -> tuple:
+    n = _migrant(scope).aggregate(n=Sum("count"))["n"] or 0
+    return small_cell(n), "已认定、档案在册", "primary"
+
+
+# ---------------------------------------------------------------- the catalogue
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    name: str
+    function: Callable[..., Measure]
+    for_departments: bool = False  # also shown, restricted to the department, to liaisons
+    available: Callable[[StatsScope], bool] = lambda scope: True
+    home_title: str = ""  # a home-page card of leaders and city administrators
+    home_card: Callable[..., tuple] | None = None  # (*, scope, on) -> (value, note, tone)
+
+
+MEASURES: dict[str, MeasureSpec] = {
+    spec.name: spec
+    for spec in (
+        MeasureSpec("overview", measure_overview, home_title="流动儿童", home_card=card_migrant_count),
+        MeasureSpec("trend", measure_trend),
+        MeasureSpec("age_groups", measure_age_groups),
+        MeasureSpec("sex", measure_sex),
+        MeasureSpec("school_stage", measure_school_stage),
+        MeasureSpec("townships", measure_townships, available=lambda s: s.single_township is None),
+        MeasureSpec("villages", measure_villages, available=lambda s: s.single_township is not None),
+        MeasureSpec("origin_provinces", measure_origin_provinces),
+        MeasureSpec("origin_counties", measure_origin_counties),
+        MeasureSpec("files", measure_files),
+    )
+}
+
+
+def measures_for(scope: StatsScope) -> list[MeasureSpec]:
+    """The measures a scope may read, in the page's order."""
+    specs = []
+    for spec in MEASURES.values():
+        if scope.has_area:
+            allowed = True
+        else:  # a liaison: only what concerns the department
+            allowed = spec.for_departments and bool(scope.department_ids)
+        if allowed and spec.available(scope):
+            specs.append(spec)
+    return specs
+
+
+def compute(name: str, *, scope: StatsScope, on: dt.date | None = None, period: Period | None = None):
+    """One measure by name for a scope (KeyError if unknown or not allowed for the scope)."""
+    on = on or timezone.localdate()
+    allowed = {spec.name: spec for spec in measures_for(scope)}
+    return allowed[name].function(scope=scope, on=on, period=period or default_period(on))
+
+
+def compute_all(*, scope: StatsScope, on: dt.date | None = None, period: Period | None = None):
+    on = on or timezone.localdate()
+    period = period or default_period(on)
+    return [spec.function(scope=scope, on=on, period=period) for spec in measures_for(scope)]
+
+
+# ---------------------------------------------------------------- small cells
+
+
+def small_cell(value):
+    """A count from 1 to 4 becomes "<5" (the one rule, for tables, charts, workbook and API)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < SMALL_CELL:
+        return SMALL_CELL_TEXT
+    return value
+
+
+def suppress(measure: Measure) -> Measure:
+    """The measure as shown to anyone: small counts as "<5", and the rates that would reveal them hidden."""
+
+    def row_out(row: list | None) -> list | None:
+        if row is None:
+            return None
+        out = list(row)
+        for index in measure.count_columns:
+            if index < len(out):
+                out[index] = small_cell(out[index])
+        for index, sources in measure.rate_columns.items():
+            if index < len(out) and any(
+                s < len(row) and small_cell(row[s]) == SMALL_CELL_TEXT for s in sources
+            ):
+                out[index] = "—"
+        return out
+
+    return replace(measure, rows=[row_out(r) for r in measure.rows], total=row_out(measure.total))
+
+
+def chart_payload(measure: Measure) -> dict:
+    """What the ECharts script draws: drawn from the suppressed table, small cells as labels only."""
+    shown = suppress(measure)
+    series = []
+    for index in measure.chart_columns:
+        values, labels = [], []
+        for row in shown.rows:
+            value = row[index]
+            labels.append("" if value is None else str(value))
+            values.append(value if isinstance(value, int | float) else None)
+        series.append({"name": measure.columns[index], "data": values, "labels": labels})
+    return {
+        "kind": measure.chart_kind,
+        "title": measure.title,
+        "categories": [str(row[0]) for row in shown.rows],
+        "series": series,
+    }
+
+
+def as_dict(measure: Measure) -> dict:
+    """The measure for the API: suppressed, with its chart kind."""
+    shown = suppress(measure)
+    return {
+        "name": measure.name,
+        "title": measure.title,
+        "columns": measure.columns,
+        "rows": shown.rows,
+        "total": shown.total,
+        "chart_kind": measure.chart_kind,
+        "note": measure.note,
+    }

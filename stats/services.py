@@ -1,0 +1,217 @@
+"""Maintenance of the summary tables (see stats/models.py for why they exist).
+
+``refresh_aggregates`` rebuilds the rows of some townships (or all) with a few GROUP BY
+queries on ``registry.Child``; nothing loops over children in Python. It is run by the
+daily task, after imports (``stats.tasks.refresh_townships``) and on demand from the
+dashboard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Case, CharField, Count, Q, Value, When
+from django.utils import timezone
+
+from audit.services import record
+from stats.models import AggregateRefresh, ChildAggregate, OriginAggregate, TownshipSnapshot
+
+# (label, lowest age, highest age + 1) — the plan's age groups; 16+ only for files not yet closed.
+AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
+    ("0-2岁", 0, 3),
+    ("3-5岁", 3, 6),
+    ("6-11岁", 6, 12),
+    ("12-14岁", 12, 15),
+    ("15岁", 15, 16),
+)
+AGE_16_PLUS = "16岁及以上"
+AGE_UNKNOWN = "出生日期晚于基准日"
+TREND_MONTHS = 12
+# Files closed for these reasons were never migrant children, so the trend ignores them.
+NEVER_MIGRANT_REASONS = ("local_hukou", "duplicate")
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` earlier (29 February → 28 February).
+
+    A child is at least ``n`` years old on ``day`` exactly when born on or before
+    ``years_before(day, n)`` (registry.status.birthday puts a 29 February birthday on
+    1 March, which agrees).
+    """
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_group_expression(on: dt.date) -> Case:
+    """The age group of a child on ``on``, as SQL (date thresholds on the indexed birth_date)."""
+    whens = [When(birth_date__gt=on, then=Value(AGE_UNKNOWN))]
+    for label, _low, high in AGE_GROUPS:
+        whens.append(When(birth_date__gt=years_before(on, high), then=Value(label)))
+    return Case(*whens, default=Value(AGE_16_PLUS), output_field=CharField())
+
+
+def month_end(year: int, month: int) -> dt.date:
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def trend_month_ends(on: dt.date, months: int = TREND_MONTHS) -> list[dt.date]:
+    """The ends of the ``months`` months up to and including ``on``'s month (that one ends at ``on``)."""
+    ends = []
+    year, month = on.year, on.month
+    for _ in range(months):
+        ends.append(min(month_end(year, month), on))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return list(reversed(ends))
+
+
+def migrant_on_q(day: dt.date) -> Q:
+    """Whether a file was that of a migrant child on ``day``, from its dates alone.
+
+    Used only for days before the system kept snapshots: migrant from ``migrant_from``
+    (residence reached six months; the record's creation when unknown) until the file
+    was closed or the child turned 16.
+    """
+    became = Q(migrant_from__lte=day) | Q(migrant_from__isnull=True, created_at__date__lte=day)
+    ever = Q(migrant_status="migrant") | (
+        Q(closed_at__isnull=False) & ~Q(close_reason__in=NEVER_MIGRANT_REASONS)
+    )
+    still = Q(closed_at__isnull=True) | Q(closed_at__gt=day)
+    return ever & became & still & Q(birth_date__gt=years_before(day, 16)) & Q(birth_date__lte=day)
+
+
+def _township_ids(township_ids: Iterable[int] | None) -> list[int]:
+    from places.models import Unit
+
+    qs = Unit.objects.filter(level=Unit.Level.TOWNSHIP)
+    if township_ids is not None:
+        qs = qs.filter(pk__in=list(township_ids))
+    return list(qs.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def refresh_aggregates(
+    *, actor, township_ids: Iterable[int] | None = None, on: dt.date | None = None
+) -> dt.datetime:
+    """Rebuild the summary rows of the townships (all when None) as of ``on``; returns the time."""
+    from registry.models import Child
+
+    on = on or timezone.localdate()
+    now = timezone.now()
+    townships = _township_ids(township_ids)
+    children = Child.objects.filter(closed_at__isnull=True)
+    if township_ids is not None:
+        children = children.filter(township_id__in=townships)
+
+    ChildAggregate.objects.filter(township_id__in=townships).delete()
+    OriginAggregate.objects.filter(township_id__in=townships).delete()
+    grouped = (
+        children.annotate(age_group=age_group_expression(on))
+        .values(
+            "township_id",
+            "village_id",
+            "sex",
+            "age_group",
+            "school_stage",
+            "migrant_status",
+            "pending_verification",
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    migrant: dict[int, int] = dict.fromkeys(townships, 0)
+    pending: dict[int, int] = dict.fromkeys(townships, 0)
+    batch = []
+    for row in grouped.iterator(chunk_size=5000):
+        n = row.pop("n")
+        batch.append(ChildAggregate(on=on, count=n, **row))
+        if row["migrant_status"] == "migrant":
+            migrant[row["township_id"]] = migrant.get(row["township_id"], 0) + n
+        elif row["migrant_status"] == "pending":
+            pending[row["township_id"]] = pending.get(row["township_id"], 0) + n
+        if len(batch) >= 5000:
+            ChildAggregate.objects.bulk_create(batch)
+            batch = []
+    ChildAggregate.objects.bulk_create(batch)
+
+    origins = (
+        children.filter(migrant_status="migrant")
+        .values("township_id", "hukou_county_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    OriginAggregate.objects.bulk_create(
+        [
+            OriginAggregate(
+                on=on, township_id=r["township_id"], hukou_county_id=r["hukou_county_id"], count=r["n"]
+            )
+            for r in origins
+        ],
+        batch_size=5000,
+    )
+
+    for township_id in townships:
+        AggregateRefresh.objects.update_or_create(
+            township_id=township_id, defaults={"on": on, "refreshed_at": now}
+        )
+        TownshipSnapshot.objects.update_or_create(
+            day=on,
+            township_id=township_id,
+            defaults={
+                "migrant_count": migrant.get(township_id, 0),
+                "pending_count": pending.get(township_id, 0),
+                "reconstructed": False,
+            },
+        )
+    _reconstruct_missing_months(townships=townships, on=on)
+    record(
+        actor=actor,
+        action="system",
+        object_type="stats.childaggregate",
+        object_id="all" if township_ids is None else ",".join(map(str, townships))[:64],
+        summary=f"更新统计汇总：{len(townships)} 个乡镇（基准日 {on.isoformat()}）",
+    )
+    return now
+
+
+def _reconstruct_missing_months(*, townships: list[int], on: dt.date) -> None:
+    """Fill, from the files' dates, the past months that have no snapshot (one query for all)."""
+    from registry.models import Child
+
+    ends = trend_month_ends(on)[:-1]  # the current month has today's real snapshot
+    if not ends or not townships:
+        return
+    have = set(
+        TownshipSnapshot.objects.filter(
+            township_id__in=townships, day__gte=ends[0].replace(day=1), day__lte=ends[-1]
+        ).values_list("township_id", "day__year", "day__month")
+    )
+    missing = [end for end in ends if any((t, end.year, end.month) not in have for t in townships)]
+    if not missing:
+        return
+    counts = (
+        Child.objects.filter(township_id__in=townships)
+        .values("township_id")
+        .annotate(**{f"m{i}": Count("id", filter=migrant_on_q(end)) for i, end in enumerate(missing)})
+        .order_by()
+    )
+    by_township = {row["township_id"]: row for row in counts}
+    rows = []
+    for township_id in townships:
+        found = by_township.get(township_id, {})
+        for i, end in enumerate(missing):
+            if (township_id, end.year, end.month) in have:
+                continue
+            rows.append(
+                TownshipSnapshot(
+                    day=end,
+                    township_id=township_id,
+                    migrant_count=found.get(f"m{i}", 0),
+                    reconstructed=True,
+                )
+            )
+    TownshipSnapshot.objects.bulk_create(rows, ignore_conflicts=True)
