@@ -45,6 +45,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "schools.view",
             "schools.edit",
             "schools.psych",
+            "schools.calendar",
             "network.manage",
             "network.view",
             "stats.view",
@@ -71,6 +72,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "services.refer",
             "exchange.review",
             "schools.view",
+            "schools.edit",
             "schools.psych",
             "network.view",
             "stats.view",
@@ -88,11 +90,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "care.edit",
             "services.view",
             "schools.view",
+            "schools.edit",
             "stats.view",
             "home",
         }
     ),
-    Role.LIAISON: frozenset({"services.inbox", "exchange.push", "stats.view", "home"}),
+    # schools.view: liaisons read school compliance as aggregates (children_visible stays limited);
+    # schools.calendar: the education bureau sets the school calendar (checked against the department).
+    Role.LIAISON: frozenset(
+        {"services.inbox", "exchange.push", "stats.view", "schools.view", "schools.calendar", "home"}
+    ),
     Role.SCHOOL_STAFF: frozenset({"registry.view", "schools.view", "schools.edit", "home"}),
     Role.LEADER: frozenset({"stats.view", "stats.export", "home"}),
     Role.AUDITOR: frozenset({"audit.view", "home"}),
@@ -313,6 +320,36 @@ def can(user, capability: str, obj=None) -> bool:
 def can_reveal(user, child) -> bool:
     """Full ID and phone numbers: only roles that work with the family, and only in scope."""
     return can(user, "registry.reveal", child)
+
+
+def psych_visible(user) -> QuerySet:
+    """Children whose psychological file (心理健康档案) the user may read: the city administrator,
+    the supervisor of the child's township and the designated staff of the child's school.
+    No one else — a director, a teacher without the designation or a liaison sees nothing."""
+    from registry.models import Child
+
+    scope = scope_of(user)
+    psych = "schools.psych" in scope.capabilities
+    if psych and scope.city:
+        return Child.objects.all()
+    q = Q(pk__in=[])
+    if psych and scope.township_ids:
+        q |= Q(township_id__in=scope.township_ids)
+    if scope.psych_school_ids:
+        q |= Q(school_id__in=scope.psych_school_ids)
+    return Child.objects.filter(q)
+
+
+def may_use_psych(user) -> bool:
+    """Whether the user holds any right to psychological files (else 403, not 404)."""
+    scope = scope_of(user)
+    return ("schools.psych" in scope.capabilities and (scope.city or bool(scope.township_ids))) or bool(
+        scope.psych_school_ids
+    )
+
+
+def can_view_psych(user, child) -> bool:
+    return psych_visible(user).filter(pk=child.pk).exists()
 
 
 def stats_scope(user) -> tuple[bool, frozenset[int]]:

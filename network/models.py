@@ -1,5 +1,6 @@
 """The grassroots network: departments, protection workstations and institutions."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -40,3 +41,32 @@ class Workstation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TrainingRecord(models.Model):
+    """One course attended by a child supervisor or director (the plan wants every one of them trained)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("参训人员"),
+        on_delete=models.PROTECT,
+        related_name="trainings",
+    )
+    course = models.CharField(_("培训名称"), max_length=100)
+    organiser = models.CharField(_("举办单位"), max_length=100, blank=True)
+    date = models.DateField(_("培训日期"), db_index=True)
+    hours = models.DecimalField(_("学时"), max_digits=5, decimal_places=1)
+    certificate_no = models.CharField(_("证书编号"), max_length=50, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("培训记录")
+        verbose_name_plural = _("培训记录")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hours__gt=0), name="training_positive_hours"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.course}"
