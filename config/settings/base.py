@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "stats",
     "web",
     "demo",
+    "backup",
 ]
 
 MIDDLEWARE = [
