@@ -57,7 +57,9 @@ browser:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; }
 
+# Benchmarks (not part of `make test`): see README "Benchmarks". Splink lives in the bench group.
 bench: install
+	$(UV) sync --locked --group bench
 	$(PY) -m bench.run
 
 backup: install

@@ -204,6 +204,36 @@ def measure_imports(env: dict) -> dict:
     return out
 
 
+def measure_linkage() -> dict:
+    """The linkage engine against Splink (DuckDB) on the same synthetic registry and noisy feed."""
+    registry = os.environ.get("BENCH_LINKAGE_REGISTRY", "1000000")
+    feed = os.environ.get("BENCH_LINKAGE_FEED", "100000")
+    out = Path(tempfile.mkdtemp(prefix="linkage-")) / "linkage.json"
+    args = [
+        PY,
+        "-m",
+        "exchange.matching.evaluate",
+        "--registry",
+        registry,
+        "--feed",
+        feed,
+        "--seed",
+        "1",
+        "--json",
+        str(out),
+    ]
+    if os.environ.get("BENCH_SPLINK", "1") == "1":
+        args.append("--splink")
+    try:
+        elapsed, peak, _tail = sh(args, dict(os.environ))
+        report = json.loads(out.read_text())
+        report["seconds"] = round(elapsed, 1)
+        print(f"  linkage: {registry} registry / {feed} feed in {elapsed:.0f} s", flush=True)
+        return report
+    except Exception as exc:  # noqa: BLE001 - report and go on
+        return {"error": str(exc)[-500:]}
+
+
 def machine() -> dict:
     meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
     total = re.search(r"MemTotal:\s+(\d+)", meminfo)
@@ -236,6 +266,7 @@ def main() -> None:
     results["legs"].append(run_leg("sqlite", f"sqlite:///{sqlite_path}", children, seconds, clients))
     if os.environ.get("DATABASE_URL"):
         results["legs"].append(run_leg("postgresql", os.environ["DATABASE_URL"], children, seconds, clients))
+    results["linkage"] = measure_linkage()
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     print_table(results)
     print(f"figures written to {RESULTS}")
