@@ -12,7 +12,7 @@ PUBLIC_URL_NAMES = frozenset(
         # Families: the service list, the self-check and help requests need no account.
         "servicelist:public_list",
         "servicelist:public_check",
-        "servicelist:api_public_check",
+        "servicelist_api_public_check",
         "care:help_request",
         "care:help_request_done",
         "care:api_help_request",

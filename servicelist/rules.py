@@ -265,6 +265,12 @@ def evaluate(rule: Any, facts: Mapping[str, Any]) -> bool:
     return _holds(rule, facts)
 
 
+def holds(rule: Any, facts: Mapping[str, Any]) -> bool:
+    """Like ``evaluate`` for a rule already validated with ``check_rule``: the hot path of
+    recomputing entitlements for a whole registry, where validating per child would dominate."""
+    return _holds(rule, facts)
+
+
 def _fact_value(facts: Mapping[str, Any], name: str) -> Any:
     value = facts.get(name)
     fact = FACTS[name]
@@ -558,7 +564,9 @@ def entitled_services(services: list[dict], facts: Mapping[str, Any]) -> list[di
 
 def validate_service_list(data: Any) -> list[str]:
     """All problems of a whole list (the fixture's shape), as Chinese messages. Never raises."""
-    from servicelist.departments import DEPARTMENT_CODES
+    from network.departments import DEPARTMENTS
+
+    department_codes = {code for code, _, _ in DEPARTMENTS}
 
     if not isinstance(data, dict):
         return ["清单应为对象"]
@@ -595,7 +603,7 @@ def validate_service_list(data: Any) -> list[str]:
         if not isinstance(departments, list) or not departments:
             errors.append(f"{where}缺少责任部门")
         else:
-            unknown = [d for d in departments if not isinstance(d, str) or d not in DEPARTMENT_CODES]
+            unknown = [d for d in departments if not isinstance(d, str) or d not in department_codes]
             if unknown:
                 errors.append(f"{where}有未知的责任部门：{'、'.join(_show(d) for d in unknown)}")
         if "rule" not in service:

@@ -13,12 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from network.departments import DEPARTMENTS
 from servicelist import rules
-from servicelist.departments import DEPARTMENT_CODES, DEPARTMENTS
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "basic_list_tianmen_2025.json"
 LIST = json.loads(FIXTURE.read_text(encoding="utf-8"))
 SERVICES = LIST["services"]
+DEPARTMENT_CODES = frozenset(code for code, _, _ in DEPARTMENTS)
 UNIVERSAL = {6, 7, 17, 19, 20, 21, 22}  # the target group is every migrant child
 ON = dt.date(2025, 9, 1)
 

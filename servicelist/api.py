@@ -1,0 +1,278 @@
+"""The service list API: the public entitlement check (a contract), and scoped endpoints for staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from access.api import HasCapability
+from access.policy import get_child_or_404
+from audit.services import record
+from servicelist import rules, selectors, services
+from servicelist.models import Referral
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FLAGS = ("housing_difficulty", "emergency_hardship", "legal_aid_need")
+FLAG_LABELS = {
+    "housing_difficulty": "家庭住房困难",
+    "emergency_hardship": "遭遇突发性、紧迫性、灾难性困难",
+    "legal_aid_need": "需要法律援助或司法救助",
+}
+
+
+class CheckInputError(Exception):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _date(value: Any, label: str) -> dt.date:
+    if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
+        raise ValueError(f"{label}应为 YYYY-MM-DD 格式的日期，例如 2015-03-04")
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{label}“{value.strip()}”不是实际存在的日期，请检查年月日") from None
+
+
+def _choice(value: Any, label: str, allowed: tuple[str, ...]) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value.strip() not in allowed:
+        raise ValueError(f"{label}应为以下之一：{'、'.join(allowed)}")
+    return value.strip()
+
+
+def parse_check_input(data: Any, *, today: dt.date) -> dict[str, Any]:
+    """The self-check's input (API JSON or the public form's cleaned data) as facts_from_profile kwargs.
+
+    Raises CheckInputError with one Chinese message per bad field.
+    """
+    if not isinstance(data, dict):
+        raise CheckInputError({"detail": '请求内容应为 JSON 对象，例如 {"birth_date": "2015-03-04"}'})
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    birth = data.get("birth_date")
+    if birth is None or birth == "":
+        errors["birth_date"] = "请填写出生日期（YYYY-MM-DD）"
+    else:
+        try:
+            out["birth_date"] = _date(birth, "出生日期")
+        except ValueError as error:
+            errors["birth_date"] = str(error)
+    on = data.get("on_date")
+    if on is None or on == "":
+        out["on_date"] = today
+    else:
+        try:
+            out["on_date"] = _date(on, "查询日期")
+        except ValueError as error:
+            errors["on_date"] = str(error)
+    for key, label, allowed in (
+        ("school_stage", "就学状态", rules.SCHOOL_STAGES),
+        ("health", "健康状况", rules.HEALTH_STATES),
+    ):
+        try:
+            out[key] = _choice(data.get(key), label, allowed)
+        except ValueError as error:
+            errors[key] = str(error)
+    try:
+        out["disability_category"] = _choice(
+            data.get("disability_category"), "残疾类别", rules.DISABILITY_CATEGORIES
+        )
+    except ValueError as error:
+        errors["disability_category"] = str(error)
+    security = data.get("security")
+    allowed_security = (*rules.SECURITY_CATEGORIES, rules.SECURITY_NONE)
+    if security is None:
+        out["security"] = []
+    elif not isinstance(security, list) or not all(
+        isinstance(item, str) and item in allowed_security for item in security
+    ):
+        errors["security"] = f"保障类别应为列表，每项为以下之一：{'、'.join(allowed_security)}"
+    else:
+        out["security"] = security
+    for key in FLAGS:
+        value = data.get(key, False)
+        if value is None:
+            value = False
+        if not isinstance(value, bool):
+            errors[key] = f"“{FLAG_LABELS[key]}”应为 true 或 false"
+        else:
+            out[key] = value
+    if "birth_date" in out and "on_date" in out and out["birth_date"] > out["on_date"]:
+        errors["birth_date"] = "出生日期不能晚于查询日期"
+    if errors:
+        raise CheckInputError(errors)
+    return out
+
+
+def check_entitlements(profile: dict[str, Any]) -> tuple[Any, list[Any], dict[str, Any]]:
+    """(version in force, entitled Service objects in list order, facts). Raises CheckInputError."""
+    on = profile["on_date"]
+    version = selectors.list_in_force(on)
+    if version is None:
+        raise CheckInputError({"on_date": f"{on:%Y-%m-%d} 没有生效的服务清单，请换一个查询日期"})
+    try:
+        facts = rules.facts_from_profile(**profile)
+    except rules.ProfileError as error:
+        raise CheckInputError(dict(error.errors)) from None
+    services_in_force = list(selectors.services_of(version))
+    entitled = [s for s in services_in_force if rules.evaluate(s.rule, facts)]
+    return version, entitled, facts
+
+
+class PublicCheckView(APIView):
+    """POST /api/v1/services/public/entitlements/check — anonymous, rate-limited, nothing stored."""
+
+    authentication_classes: list = []  # anonymous: no session, hence no CSRF
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "public"
+    parser_classes = [JSONParser]
+
+    def post(self, request):
+        try:
+            data = request.data
+        except APIException:
+            return Response(
+                {"detail": "请求内容应为 JSON 对象（Content-Type: application/json）"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        try:
+            profile = parse_check_input(data, today=timezone.localdate())
+            version, entitled, _facts = check_entitlements(profile)
+        except CheckInputError as error:
+            return Response(error.errors, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {
+                "list_version": version.code,
+                "services": [
+                    {"no": s.no, "name": s.name, "departments": [d.name for d in s.department_list()]}
+                    for s in entitled
+                ],
+            }
+        )
+
+
+# ---------------------------------------------------------------- staff
+
+
+def _entitlement_json(e) -> dict:
+    return {
+        "no": e.no,
+        "service": e.service.name,
+        "status": e.status,
+        "status_label": e.get_status_display(),
+        "reason": e.reason,
+        "list_version": e.version.code,
+        "updated_at": e.updated_at,
+    }
+
+
+def _referral_json(r: Referral) -> dict:
+    return {
+        "id": r.pk,
+        "service_no": r.service.no if r.service else None,
+        "department": r.department.name,
+        "reason": r.reason,
+        "deadline": r.deadline,
+        "status": r.status,
+        "overdue": r.is_overdue(),
+        "consent": r.consent,
+        "consent_overridden": bool(r.consent_override_reason),
+        "rejection_reason": r.rejection_reason,
+        "feedback": r.feedback,
+        "sent_at": r.sent_at,
+    }
+
+
+class ChildEntitlementsView(APIView):
+    permission_classes = [HasCapability("services.view")]
+
+    def get(self, request, pk):
+        child = get_child_or_404(request.user, pk)
+        record(
+            actor=request.user, action="read", obj=child, summary=f"接口查看档案 {child.file_no} 的服务享有"
+        )
+        return Response(
+            {
+                "file_no": child.file_no,
+                "entitlements": [
+                    _entitlement_json(e) for e in selectors.entitlements_of(user=request.user, child=child)
+                ],
+                "referrals": [
+                    _referral_json(r) for r in selectors.referrals_of(user=request.user, child=child)
+                ],
+            }
+        )
+
+
+def _inbox_json(row: selectors.InboxRow) -> dict:
+    return {
+        "id": row.pk,
+        "name": row.name,
+        "sex": row.sex,
+        "age": row.age,
+        "township": row.township,
+        "service": row.service,
+        "reason": row.reason,
+        "deadline": row.deadline,
+        "status": row.status,
+        "overdue": row.overdue,
+        "guardian_phone": row.guardian_phone,
+        "rejection_reason": row.rejection_reason,
+        "feedback": row.feedback,
+    }
+
+
+class InboxView(APIView):
+    permission_classes = [HasCapability("services.inbox")]
+
+    def get(self, request):
+        qs = selectors.inbox(request.user)
+        wanted = request.query_params.get("status")
+        if wanted in Referral.Status.values:
+            qs = qs.filter(status=wanted)
+        today = timezone.localdate()
+        rows = [_inbox_json(selectors.inbox_row(r, today)) for r in qs.order_by("deadline", "pk")[:500]]
+        return Response({"count": len(rows), "results": rows})
+
+
+class InboxActionView(APIView):
+    permission_classes = [HasCapability("services.inbox")]
+    parser_classes = [JSONParser]
+
+    def post(self, request, pk, action):
+        referral = selectors.inbox_referral_or_404(request.user, pk)
+        try:
+            data = request.data if isinstance(request.data, dict) else {}
+        except APIException:
+            data = {}
+        text = data.get("reason") or data.get("feedback") or ""
+        if not isinstance(text, str):
+            return Response({"detail": "理由或反馈应为文字"}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            if action == "accept":
+                referral = services.referral_accept(actor=request.user, referral=referral)
+            elif action == "reject":
+                referral = services.referral_reject(actor=request.user, referral=referral, reason=text)
+            else:
+                referral = services.referral_complete(actor=request.user, referral=referral, feedback=text)
+        except ValidationError as error:
+            return Response(
+                {k: "；".join(v) for k, v in error.message_dict.items()}, status=status.HTTP_400_BAD_REQUEST
+            )
+        referral = selectors.inbox_referral_or_404(request.user, referral.pk)
+        return Response(_inbox_json(selectors.inbox_row(referral)))
