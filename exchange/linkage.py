@@ -1,0 +1,243 @@
+"""Candidates from the registry for a chunk of feed rows, decided by the linkage engine.
+
+The registry is never loaded whole: for each chunk of rows a few chunked ``IN``
+queries collect the candidates —
+
+* the exact ID number through the blind index (``Child.id_hash``);
+* the name's pinyin (``Child.name_pinyin``: homophones share it) within a year of the
+  row's birth date;
+* the guardian's phone through its blind index (``Guardian.phone_hash``), which brings
+  the whole household (twins and siblings are the hard cases the engine must see);
+* for rows still without a candidate, the birth date, kept only when the surname or the
+  given name sounds the same (a mistyped surname or given name).
+
+Only the candidates' ID numbers are decrypted. The engine (``exchange.matching``)
+then decides linked / review / new with per-field contributions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from common import names
+from exchange.matching import LINKED, NEW, REVIEW, Decision, Matcher, Person, prepare
+from exchange.rows import ParsedRow
+
+IN_CHUNK = 500
+
+
+def _chunks(items: Sequence, size: int = IN_CHUNK) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@dataclass
+class Candidate:
+    child_id: int
+    name: str
+    birth_date: dt.date | None
+    sex: str
+    id_number: str
+    hukou_county: str
+    address: str
+    household_id: int
+    township_id: int | None
+    guardians: list[tuple[str, str]]  # (name, phone key)
+
+    def person(self, row: Person) -> Person:
+        """This child as the engine sees it, with the guardian that best fits the row."""
+        guardian_name, phone = self.guardians[0] if self.guardians else ("", "")
+        if row.guardian_name or row.guardian_phone:
+            row_key = names.pinyin_key(row.guardian_name) if row.guardian_name else ()
+            for g_name, g_phone in self.guardians:
+                if (row_key and names.pinyin_key(g_name) == row_key) or (
+                    row.guardian_phone and g_phone == row.guardian_phone
+                ):
+                    guardian_name, phone = g_name, g_phone
+                    break
+        return Person(
+            key=str(self.child_id),
+            name=self.name,
+            birth_date=self.birth_date,
+            sex={"男": "M", "女": "F"}.get(self.sex),
+            id_number=self.id_number or None,
+            hukou_county=self.hukou_county or None,
+            guardian_name=guardian_name or None,
+            guardian_phone=phone or None,
+            address=self.address or None,
+        )
+
+
+@dataclass
+class Link:
+    decision: Decision
+    candidates: dict[int, Candidate]  # the candidates compared, by child id
+    ranked: list[tuple[int, float, list]]  # (child id, score, contributions) best first, for reviewers
+
+
+class RegistryLinker:
+    def __init__(self, matcher: Matcher | None = None):
+        self.matcher = matcher or Matcher()
+
+    # ------------------------------------------------------------- candidate ids
+
+    def _by_id_hash(self, rows: list[ParsedRow]) -> dict[str, int]:
+        from registry.models import Child
+
+        hashes = sorted({r.id_hash for r in rows if r.id_hash})
+        found: dict[str, int] = {}
+        for chunk in _chunks(hashes):
+            found.update(Child.objects.filter(id_hash__in=chunk).values_list("id_hash", "pk"))
+        return found
+
+    def _by_pinyin(self, rows: list[ParsedRow]) -> dict[str, list[tuple[int, dt.date]]]:
+        from registry.models import Child
+
+        keys = sorted({" ".join(names.pinyin_key(r.person.name)) for r in rows if r.person})
+        found: dict[str, list[tuple[int, dt.date]]] = defaultdict(list)
+        for chunk in _chunks(keys):
+            for pk, pinyin, birth in Child.objects.filter(name_pinyin__in=chunk).values_list(
+                "pk", "name_pinyin", "birth_date"
+            ):
+                found[pinyin].append((pk, birth))
+        return found
+
+    def _by_phone(self, rows: list[ParsedRow]) -> dict[str, list[int]]:
+        from registry import identity
+        from registry.models import Child, Guardian
+
+        phones = sorted({r.phone for r in rows if r.phone and r.person})
+        by_hash = {identity.phone_hash(p): p for p in phones}
+        households: dict[int, set[str]] = defaultdict(set)
+        for chunk in _chunks(sorted(by_hash)):
+            for household_id, h in Guardian.objects.filter(phone_hash__in=chunk).values_list(
+                "household_id", "phone_hash"
+            ):
+                households[household_id].add(by_hash[h])
+        found: dict[str, list[int]] = defaultdict(list)
+        for chunk in _chunks(sorted(households)):
+            for pk, household_id in Child.objects.filter(household_id__in=chunk).values_list(
+                "pk", "household_id"
+            ):
+                for phone in households[household_id]:
+                    found[phone].append(pk)
+        return found
+
+    def _by_birth(self, rows: list[ParsedRow]) -> dict[dt.date, list[tuple[int, str]]]:
+        from registry.models import Child
+
+        dates = sorted({r.person.birth_date for r in rows if r.person and r.person.birth_date})
+        found: dict[dt.date, list[tuple[int, str]]] = defaultdict(list)
+        for chunk in _chunks(dates, 200):
+            for pk, birth, pinyin in Child.objects.filter(birth_date__in=chunk).values_list(
+                "pk", "birth_date", "name_pinyin"
+            ):
+                found[birth].append((pk, pinyin))
+        return found
+
+    # ------------------------------------------------------------- details
+
+    def _details(self, ids: set[int]) -> dict[int, Candidate]:
+        from registry.models import Child, Guardian
+
+        result: dict[int, Candidate] = {}
+        for chunk in _chunks(sorted(ids)):
+            rows = Child.objects.filter(pk__in=chunk).values_list(
+                "pk", "name", "birth_date", "sex", "id_number", "hukou_county_id", "address",
+                "household_id", "household__address", "township_id",
+            )  # fmt: skip
+            for pk, name, birth, sex, number, county, address, household, h_address, township in rows:
+                result[pk] = Candidate(
+                    pk, name, birth, sex, number or "", county or "", address or h_address or "",
+                    household, township, [],
+                )  # fmt: skip
+        by_household: dict[int, list[Candidate]] = defaultdict(list)
+        for c in result.values():
+            by_household[c.household_id].append(c)
+        for chunk in _chunks(sorted(by_household)):
+            guardians = (
+                Guardian.objects.filter(household_id__in=chunk)
+                .order_by("household_id", "-is_primary", "id")
+                .values_list("household_id", "name", "phone_hash")
+            )
+            for household_id, g_name, g_hash in guardians:
+                key = str(int(g_hash[:15], 16)) if g_hash else ""
+                for c in by_household[household_id]:
+                    c.guardians.append((g_name, key))
+        return result
+
+    # ------------------------------------------------------------- linking
+
+    def link(self, rows: list[ParsedRow]) -> list[Link | None]:
+        """One Link per row (None for rows rejected before matching)."""
+        live = [r for r in rows if r.person is not None]
+        exact = self._by_id_hash(live)
+        wanted: dict[int, set[int]] = defaultdict(set)  # row number -> candidate ids
+        rest = [r for r in live if r.id_hash not in exact]
+        for r in live:
+            if r.id_hash in exact:
+                wanted[r.number].add(exact[r.id_hash])
+        if rest:
+            pinyin = self._by_pinyin(rest)
+            phones = self._by_phone(rest)
+            for r in rest:
+                key = " ".join(names.pinyin_key(r.person.name))
+                birth = r.person.birth_date
+                for pk, cand_birth in pinyin.get(key, ()):
+                    if birth is None or abs(cand_birth.year - birth.year) <= 1:
+                        wanted[r.number].add(pk)
+                if r.phone:
+                    wanted[r.number].update(phones.get(r.phone, ()))
+            lonely = [r for r in rest if not wanted[r.number] and r.person.birth_date]
+            if lonely:
+                by_birth = self._by_birth(lonely)
+                for r in lonely:
+                    key = names.pinyin_key(r.person.name)
+                    n = names.surname_count(r.person.name)
+                    surname, given = " ".join(key[:n]), " ".join(key[n:])
+                    for pk, pinyin in by_birth.get(r.person.birth_date, ()):
+                        if not pinyin:
+                            continue
+                        if pinyin.startswith(surname + " ") or (given and pinyin.endswith(" " + given)):
+                            wanted[r.number].add(pk)
+        all_ids = set().union(*wanted.values()) if wanted else set()
+        details = self._details(all_ids)
+        results: list[Link | None] = []
+        for r in rows:
+            if r.person is None:
+                results.append(None)
+                continue
+            cands = {pk: details[pk] for pk in wanted.get(r.number, ()) if pk in details}
+            results.append(self.decide(r, cands))
+        return results
+
+    def decide(self, row: ParsedRow, cands: dict[int, Candidate]) -> Link:
+        prepared = prepare(row.person)
+        people = [prepare(c.person(row.person)) for c in cands.values()]
+        decision = self.matcher.decide(prepared, self.matcher.rank(prepared, people))
+        ranked = []
+        if decision.outcome == REVIEW:
+            ranked = self._ranked(prepared, people)
+        return Link(decision=decision, candidates=cands, ranked=ranked)
+
+    def _ranked(self, prepared, people) -> list[tuple[int, float, list]]:
+        from exchange.matching.compare import FIELDS, ids_conflict
+
+        weights = self.matcher.params.weights()
+        scored = []
+        for p in people:
+            if ids_conflict(prepared, p):
+                continue
+            score, levels = self.matcher.score(prepared, p)
+            contributions = [
+                (f, lv, round(w[lv], 3)) for f, lv, w in zip(FIELDS, levels, weights, strict=True)
+            ]
+            scored.append((int(p.key), round(score, 3), contributions))
+        scored.sort(key=lambda t: -t[1])
+        return scored[:5]
+
+
+__all__ = ["LINKED", "NEW", "REVIEW", "Candidate", "Link", "RegistryLinker"]

@@ -1,0 +1,264 @@
+"""From a cell-level table row to a feed row the linkage engine and the effects can use.
+
+Values are read leniently (every date form, full-width digits, lower-case x, stray
+spaces); what cannot be read is either a note on the row or, when the row cannot be
+matched at all, the reason it is rejected. Stored values never hold a clear ID or phone
+number."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from common import crypto, idnumber, names
+from common.dates import InvalidDate, parse_date_or_none
+from exchange.matching import Person
+from registry import identity
+
+_LONG_NUMBER = re.compile(r"\d{15,17}[\dXx]")
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
+_HAS_LETTER = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z]")
+
+SEX_WORDS = {
+    "男": "男", "男性": "男", "m": "男", "male": "男", "1": "男",
+    "女": "女", "女性": "女", "f": "女", "female": "女", "2": "女",
+}  # fmt: skip
+
+STAGE_WORDS = [
+    ("失学", "失学辍学"), ("辍学", "失学辍学"), ("未入学", "未入学"), ("未上学", "未入学"),
+    ("托育", "托育"), ("托班", "托育"), ("幼儿园", "幼儿园"), ("学前", "幼儿园"),
+    ("小学", "小学"), ("初中", "初中"), ("初级中学", "初中"), ("中职", "中职"), ("职高", "中职"),
+    ("中专", "中职"), ("技工", "中职"), ("职业", "中职"), ("高中", "普通高中"),
+]  # fmt: skip
+_GRADE_STAGE = [
+    (re.compile(r"^(小|中|大)班"), "幼儿园"),
+    (re.compile(r"^(一|二|三|四|五|六|[1-6])年级"), "小学"),
+    (re.compile(r"^(七|八|九|[7-9])年级"), "初中"),
+    (re.compile(r"^初[一二三123]"), "初中"),
+    (re.compile(r"^高[一二三123]"), "普通高中"),
+]
+COMPULSORY_STAGES = ("小学", "初中", "未入学", "失学辍学")
+DISABILITY_CATEGORIES = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
+_LEVELS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def scrub(value: Any) -> Any:
+    """A value safe to store: long digit runs (ID numbers) and mobile numbers masked."""
+    if value is None or isinstance(value, bool | int | float):
+        if isinstance(value, int) and len(str(abs(value))) >= 11:
+            return scrub(str(value))
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    shown = str(value)
+    shown = _LONG_NUMBER.sub(lambda m: idnumber.mask(m.group(0).upper()), shown)
+    return _MOBILE.sub(lambda m: idnumber.mask_phone(m.group(0)), shown)
+
+
+def parse_sex(value: Any) -> str:
+    return SEX_WORDS.get(text(value).lower(), "")
+
+
+def parse_stage(stage: Any, grade: Any = None) -> str:
+    word = text(stage)
+    for key, value in STAGE_WORDS:
+        if key in word:
+            return value
+    g = text(grade)
+    for pattern, value in _GRADE_STAGE:
+        if pattern.search(g):
+            return value
+    return ""
+
+
+def parse_disability_category(value: Any) -> str:
+    word = text(value)
+    if "多重" in word:
+        return "多重"
+    for category in DISABILITY_CATEGORIES:
+        if category in word:
+            return category
+    if "语言" in word:
+        return "言语"
+    return ""
+
+
+def parse_disability_level(value: Any) -> int | None:
+    word = text(value)
+    for ch in word:
+        if ch in _LEVELS:
+            return _LEVELS[ch]
+    return None
+
+
+def parse_amount(value: Any) -> float | None:
+    if isinstance(value, int | float):
+        return float(value)
+    match = _AMOUNT.search(text(value).replace(",", "").replace("，", ""))
+    if not match:
+        return None
+    try:
+        return float(Decimal(match.group(0)))
+    except InvalidOperation:
+        return None
+
+
+def vaccination_complete(value: Any) -> bool | None:
+    word = text(value)
+    if not word:
+        return None
+    if any(k in word for k in ("未", "漏", "不全", "欠", "缺", "否", "延迟", "中断")):
+        return False
+    if any(k in word for k in ("全程", "完成", "按程序", "已接种", "正常", "是", "齐全", "完整")):
+        return True
+    return None
+
+
+def phone_key(phone: str) -> str:
+    """The guardian's phone as the linkage engine compares it: digits of its blind index,
+    so that equal phones agree without decrypting the registry's numbers."""
+    if not phone:
+        return ""
+    return str(int(identity.phone_hash(phone)[:15], 16))
+
+
+def content_hash(values: dict) -> str:
+    """A keyed hash of the row's identifying content: the same row sent again has the same hash."""
+    keys = ("name", "id_number", "birth_date", "sex", "guardian_name", "guardian_phone")
+    canonical = json.dumps([values.get(k) or "" for k in keys], ensure_ascii=False, default=str)
+    return crypto.blind_index(canonical, kind="feedrow")
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    person: Person | None = None
+    reject: str = ""
+    notes: list[str] = field(default_factory=list)
+    id_number: str = ""  # normalised, possibly invalid (a typo still helps matching)
+    id_valid: bool = False
+    id_hash: str = ""
+    phone: str = ""
+    facts: dict = field(default_factory=dict)  # typed values for the effects (JSON-able)
+    stored: dict = field(default_factory=dict)  # masked values kept on the row
+    content_hash: str = ""
+
+
+def parse_row(number: int, values: dict[str, Any], extras: dict[str, Any] | None = None) -> ParsedRow:
+    """Read one data row (field name -> cell value)."""
+    row = ParsedRow(number=number)
+    name = names.normalise(text(values.get("name")))
+    raw_id = values.get("id_number")
+    if isinstance(raw_id, float):
+        row.notes.append("身份证号被存成了数字，可能已丢失末位")
+    number_text = idnumber.normalise(text(raw_id)) if raw_id not in (None, "") else ""
+    facts = None
+    if number_text:
+        try:
+            facts = idnumber.parse(number_text)
+            row.id_valid = True
+            row.id_hash = identity.id_hash(number_text)
+        except idnumber.InvalidIdNumber as exc:
+            row.notes.append(f"身份证号无效（{exc}），按其他信息比对")
+    row.id_number = number_text
+
+    birth = None
+    try:
+        birth = parse_date_or_none(values.get("birth_date"), field="出生日期")
+    except InvalidDate as exc:
+        row.notes.append(str(exc))
+    if facts is not None:
+        if birth is not None and birth != facts.birth_date:
+            row.notes.append("出生日期与身份证号不一致，以身份证号为准")
+        birth = facts.birth_date
+    sex = parse_sex(values.get("sex"))
+    if facts is not None:
+        id_sex = "男" if facts.sex == "M" else "女"
+        if sex and sex != id_sex:
+            row.notes.append("性别与身份证号不一致，以身份证号为准")
+        sex = id_sex
+
+    phone = ""
+    raw_phone = values.get("guardian_phone")
+    if raw_phone not in (None, ""):
+        try:
+            phone = identity.normalise_phone(raw_phone)
+        except identity.InvalidPhone:
+            row.notes.append("联系电话格式不正确，未用于比对")
+    row.phone = phone
+    guardian = names.normalise(text(values.get("guardian_name")))
+    address = text(values.get("address"))
+    county = text(values.get("hukou_county"))
+    county = county if len(county) == 6 and county.isdigit() else ""
+
+    if not name or not _HAS_LETTER.search(name):
+        row.reject = "缺少儿童姓名，无法比对"
+    elif birth is None and not row.id_valid:
+        row.reject = "缺少出生日期，且身份证号缺失或无效，无法比对"
+    if not row.reject:
+        row.person = Person(
+            key=f"row:{number}",
+            name=name,
+            birth_date=birth,
+            sex={"男": "M", "女": "F"}.get(sex),
+            id_number=number_text or None,
+            hukou_county=county or None,
+            guardian_name=guardian or None,
+            guardian_phone=phone_key(phone) or None,
+            address=address or None,
+        )
+
+    identity_values = {
+        "name": name,
+        "id_number": number_text,
+        "birth_date": birth.isoformat() if birth else "",
+        "sex": sex,
+        "guardian_name": guardian,
+        "guardian_phone": phone,
+    }
+    row.content_hash = content_hash(identity_values)
+    row.facts = {
+        "name": name,
+        "sex": sex,
+        "birth_date": birth.isoformat() if birth else None,
+        "guardian_name": guardian,
+        "address": address,
+        "hukou_address": text(values.get("hukou_address")),
+        "hukou_county": county,
+        "ethnicity": text(values.get("ethnicity")),
+        "township": text(values.get("township")),
+        "village": text(values.get("village")),
+    }
+    for key, value in values.items():
+        if key in row.facts or key in ("id_number", "guardian_phone", "birth_date", "sex", "name"):
+            continue
+        row.facts[key] = value.isoformat() if isinstance(value, dt.date) else value
+    stored = {}
+    for key, value in values.items():
+        if value in (None, ""):
+            continue
+        if key == "id_number":
+            stored[key] = idnumber.mask(number_text)
+        elif key == "guardian_phone":
+            stored[key] = idnumber.mask_phone(phone) if phone else scrub(value)
+        else:
+            stored[key] = scrub(value)
+    for key, value in (extras or {}).items():
+        if value not in (None, ""):
+            stored.setdefault("其他列", {})[str(key)[:40]] = scrub(value)
+    row.stored = stored
+    return row

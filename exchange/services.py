@@ -1,0 +1,780 @@
+"""Writes of the data exchange: import a feed (file, API push), decide a review, roll a batch
+back, export for the national system. Keyword-only, the acting user required, audited.
+
+The import streams the table in chunks: each chunk is parsed, linked against the registry
+(exchange.linkage) and written in one transaction — rows, review items, effects,
+registrations — so a long import shows its progress and a failure keeps what was done
+(which the rollback can then remove)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from audit.services import Entry, record, record_many
+from common import idnumber
+from common.tabular import TableError, normalise_header, open_table
+from exchange import effects
+from exchange.linkage import Link, RegistryLinker
+from exchange.matching import LINKED, NEW, REVIEW
+from exchange.matching.model import FIELD_ZH, LEVEL_ZH
+from exchange.models import (
+    ChildEffect,
+    Effect,
+    FeedBatch,
+    FeedRow,
+    FeedSource,
+    Outcome,
+    ReviewItem,
+    VerificationTask,
+)
+from exchange.places import PlaceResolver
+from exchange.rows import COMPULSORY_STAGES, ParsedRow, parse_row
+from exchange.sources import field_specs
+
+CHUNK_ROWS = 1000
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_PUSH_ROWS = 5000
+
+Progress = Callable[[FeedBatch], None]
+
+
+class ExchangeError(ValueError):
+    """A refused request; ``str(exc)`` is a Chinese message."""
+
+
+# ---------------------------------------------------------------- batches
+
+
+def batch_create(
+    *,
+    actor,
+    source: FeedSource,
+    via: str,
+    file_name: str = "",
+    sha256: str = "",
+    stored_file: str = "",
+    is_complete_list: bool = False,
+) -> FeedBatch:
+    if not source.active:
+        raise ExchangeError(f"数据来源“{source.name}”已停用")
+    return FeedBatch.objects.create(
+        source=source,
+        via=via,
+        file_name=file_name[:200],
+        sha256=sha256,
+        stored_file=stored_file,
+        uploaded_by=actor,
+        is_complete_list=is_complete_list and source.effect == Effect.EDUCATION,
+    )
+
+
+def file_sha256(file: str | Path | BinaryIO) -> str:
+    digest = hashlib.sha256()
+    if isinstance(file, str | Path):
+        with open(file, "rb") as handle:
+            while chunk := handle.read(1024 * 1024):
+                digest.update(chunk)
+        return digest.hexdigest()
+    position = file.tell()
+    while chunk := file.read(1024 * 1024):
+        digest.update(chunk)
+    file.seek(position)
+    return digest.hexdigest()
+
+
+def feed_import(
+    *,
+    actor,
+    source: FeedSource,
+    file: str | Path | BinaryIO,
+    file_name: str,
+    columns: Mapping[str, str] | None = None,
+    via: str = FeedBatch.Via.COMMAND,
+    is_complete_list: bool = False,
+    batch: FeedBatch | None = None,
+    progress: Progress | None = None,
+) -> FeedBatch:
+    """Read a department's file and run every row through the pipeline.
+
+    Raises TableError (Chinese message) when the file cannot be read or required fields
+    cannot be mapped; the batch then records the error (status "mapping" when a column
+    mapping would help)."""
+    if batch is None:
+        batch = batch_create(
+            actor=actor, source=source, via=via, file_name=file_name, sha256=file_sha256(file),
+            is_complete_list=is_complete_list,
+        )  # fmt: skip
+    mapping = {**(source.column_mapping or {}), **(columns or {})}
+    try:
+        table = open_table(
+            file,
+            filename=file_name,
+            fields=field_specs(source.fields),
+            columns=mapping,
+            max_bytes=MAX_FILE_BYTES,
+        )
+    except TableError as exc:
+        batch.status = FeedBatch.Status.MAPPING if exc.missing else FeedBatch.Status.FAILED
+        batch.error = str(exc)
+        batch.warnings = [h for h in exc.headers if h][:80]
+        batch.save(update_fields=["status", "error", "warnings"])
+        raise
+    with table:
+        batch.columns = table.mapping
+        batch.warnings = list(table.warnings)
+        batch.save(update_fields=["columns", "warnings"])
+        rows = [(row.number, row.values, row.extras) for row in table.rows()]
+    return _run(actor=actor, batch=batch, rows=rows, progress=progress)
+
+
+def _push_keys(source: FeedSource) -> dict[str, str]:
+    """Every accepted key of a pushed row (field name, label, synonyms) -> field name."""
+    keys: dict[str, str] = {}
+    for f in source.fields:
+        for key in (f["name"], f["label"], *f.get("synonyms", ())):
+            keys.setdefault(normalise_header(key), f["name"])
+    return keys
+
+
+def feed_push(
+    *, actor, source: FeedSource, rows: list[dict[str, Any]], is_complete_list: bool = False
+) -> FeedBatch:
+    """Rows pushed as JSON by a department (same pipeline as a file)."""
+    if not isinstance(rows, list) or not rows:
+        raise ExchangeError("rows 应为非空列表，每项是一行数据（字段名或表头: 值）")
+    if len(rows) > MAX_PUSH_ROWS:
+        raise ExchangeError(f"每次最多推送 {MAX_PUSH_ROWS} 行，请分批推送")
+    keys = _push_keys(source)
+    fields = [f["name"] for f in source.fields]
+    parsed: list[tuple[int, dict, dict]] = []
+    for number, item in enumerate(rows, start=1):
+        if not isinstance(item, dict):
+            raise ExchangeError(f"第 {number} 行不是对象（字段名: 值）")
+        values: dict[str, Any] = dict.fromkeys(fields)
+        extras: dict[str, Any] = {}
+        for key, value in item.items():
+            if isinstance(value, dict | list):
+                raise ExchangeError(f"第 {number} 行“{key}”的值应为文字、数字或日期")
+            name = keys.get(normalise_header(key))
+            if isinstance(value, str):
+                value = value.strip() or None
+            if name:
+                values[name] = value
+            else:
+                extras[str(key)] = value
+        parsed.append((number, values, extras))
+    missing = [
+        f["label"]
+        for f in source.fields
+        if f.get("required") and all(v[f["name"]] is None for _n, v, _e in parsed)
+    ]
+    if missing:
+        raise ExchangeError(f"推送的数据缺少必填字段：{'、'.join(missing)}")
+    digest = hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
+    batch = batch_create(
+        actor=actor, source=source, via=FeedBatch.Via.API, file_name=f"接口推送 {len(rows)} 行", sha256=digest,
+        is_complete_list=is_complete_list,
+    )  # fmt: skip
+    return _run(actor=actor, batch=batch, rows=parsed)
+
+
+# ---------------------------------------------------------------- the pipeline
+
+
+def _run(
+    *, actor, batch: FeedBatch, rows: list[tuple[int, dict, dict]], progress: Progress | None = None
+) -> FeedBatch:
+    batch.status = FeedBatch.Status.RUNNING
+    batch.total_rows = len(rows)
+    batch.save(update_fields=["status", "total_rows"])
+    linker = RegistryLinker()
+    places = PlaceResolver()
+    try:
+        for start in range(0, len(rows), CHUNK_ROWS):
+            chunk = [parse_row(n, v, e) for n, v, e in rows[start : start + CHUNK_ROWS]]
+            _process_chunk(actor=actor, batch=batch, parsed=chunk, linker=linker, places=places)
+            if progress:
+                progress(batch)
+        if batch.is_complete_list and batch.source.effect == Effect.EDUCATION:
+            _flag_absent_pupils(actor=actor, batch=batch)
+    except Exception as exc:
+        FeedBatch.objects.filter(pk=batch.pk).update(status=FeedBatch.Status.FAILED, error=str(exc)[:2000])
+        raise
+    batch.status = FeedBatch.Status.DONE
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["status", "finished_at"])
+    record(
+        actor=actor,
+        action="import",
+        obj=batch,
+        summary=(
+            f"导入{batch.source.name}（{batch.get_via_display()}）：{batch.total_rows} 行，关联 {batch.linked}，"
+            f"待确认 {batch.review}，新发现 {batch.new}，未采用 {batch.rejected}"
+        ),
+        batch=batch.label,
+    )
+    return batch
+
+
+def contributions_json(contributions) -> list[dict]:
+    return [
+        {"field": f, "label": FIELD_ZH[f], "level": lv, "level_label": LEVEL_ZH[f][lv], "weight": w}
+        for f, lv, w in contributions
+    ]
+
+
+def _prior_decisions(hashes: Iterable[str]) -> dict[str, ReviewItem]:
+    hashes = sorted(set(hashes))
+    found: dict[str, ReviewItem] = {}
+    for i in range(0, len(hashes), 500):
+        items = (
+            ReviewItem.objects.filter(content_hash__in=hashes[i : i + 500], status=ReviewItem.Status.DECIDED)
+            .select_related("row__batch")
+            .order_by("decided_at")
+        )
+        for item in items:
+            found[item.content_hash] = item  # the latest decision wins
+    return found
+
+
+def _process_chunk(
+    *, actor, batch: FeedBatch, parsed: list[ParsedRow], linker: RegistryLinker, places
+) -> None:
+    links = linker.link(parsed)
+    prior = _prior_decisions(
+        p.content_hash
+        for p, link in zip(parsed, links, strict=True)
+        if link and link.decision.outcome != LINKED
+    )
+    counts = {o: 0 for o in Outcome.values}
+    with transaction.atomic():
+        rows: list[FeedRow] = []
+        plans: list[tuple[FeedRow, ParsedRow, Link | None, ReviewItem | None]] = []
+        for p, link in zip(parsed, links, strict=True):
+            row = FeedRow(
+                batch=batch, number=p.number, values=p.stored, id_hash=p.id_hash, content_hash=p.content_hash
+            )
+            reused = None
+            if link is None:
+                row.outcome, row.reason = Outcome.REJECTED, p.reject
+            else:
+                d = link.decision
+                row.score = d.score
+                row.contributions = contributions_json(d.contributions)
+                row.outcome = d.outcome
+                row.reason = d.explain_zh()
+                if d.outcome == LINKED:
+                    row.child_id = int(d.best_key)
+                reused = prior.get(p.content_hash) if d.outcome != LINKED else None
+                if reused is not None:
+                    where = f"第{reused.row.batch_id}批第{reused.row.number}行"
+                    if reused.decision == ReviewItem.Decision.CHILD and reused.child_id:
+                        row.outcome, row.child_id = Outcome.LINKED, reused.child_id
+                        row.reason = f"沿用此前的人工确认（{where}）：为已登记儿童"
+                    elif reused.decision == ReviewItem.Decision.NEW:
+                        row.outcome = Outcome.NEW
+                        row.reason = f"沿用此前的人工确认（{where}）：不是已登记儿童"
+                    else:
+                        reused = None
+            if p.notes:
+                row.reason = (row.reason + "；" + "；".join(p.notes)) if row.reason else "；".join(p.notes)
+            row.reason = row.reason[:300]
+            rows.append(row)
+            plans.append((row, p, link, reused))
+        FeedRow.objects.bulk_create(rows, batch_size=500)
+        audit_entries: list[Entry] = []
+        registered_by_id: dict[str, int] = {}
+        for row, p, link, _reused in plans:
+            if row.outcome == Outcome.LINKED:
+                _apply_effects(actor=actor, batch=batch, row=row, facts=p.facts, entries=audit_entries)
+            elif row.outcome == Outcome.REVIEW:
+                _open_review(batch=batch, row=row, link=link)
+            elif row.outcome == Outcome.NEW:
+                _register_new(
+                    actor=actor, batch=batch, row=row, parsed=p, places=places, seen=registered_by_id
+                )
+            counts[row.outcome] += 1
+        record_many(actor=actor, entries=audit_entries, batch=batch.label)
+        FeedBatch.objects.filter(pk=batch.pk).update(
+            processed_rows=F("processed_rows") + len(parsed),
+            linked=F("linked") + counts[Outcome.LINKED],
+            review=F("review") + counts[Outcome.REVIEW],
+            new=F("new") + counts[Outcome.NEW],
+            rejected=F("rejected") + counts[Outcome.REJECTED],
+        )
+    batch.refresh_from_db(fields=["processed_rows", "linked", "review", "new", "rejected"])
+
+
+def _apply_effects(*, actor, batch: FeedBatch, row: FeedRow, facts: dict, entries: list[Entry]) -> None:
+    from registry.models import Child
+    from registry.services import RegistryError
+
+    child = Child.objects.get(pk=row.child_id)
+    try:
+        with transaction.atomic():
+            done = effects.apply(actor=actor, batch=batch, row=row, child=child, facts=facts)
+    except (RegistryError, ValueError) as exc:
+        note = f"；未能更新档案：{exc}"
+        FeedRow.objects.filter(pk=row.pk).update(reason=(row.reason + note)[:300])
+        return
+    if not done:
+        return
+    row.effect = {"effects": [e.pk for e in done], "summary": [e.summary for e in done]}
+    FeedRow.objects.filter(pk=row.pk).update(effect=row.effect)
+    for e in done:
+        if e.kind in (ChildEffect.Kind.HEALTH, ChildEffect.Kind.HARDSHIP, ChildEffect.Kind.DROPOUT):
+            entries.append(
+                Entry(
+                    "create", "registry.child", str(child.pk),
+                    f"部门数据处理：档案 {child.file_no}，{e.get_kind_display()}",
+                    {"effect": e.pk},
+                )
+            )  # fmt: skip
+
+
+def _open_review(*, batch: FeedBatch, row: FeedRow, link: Link | None) -> None:
+    candidates = []
+    township = None
+    for child_id, score, contributions in link.ranked if link else []:
+        cand = link.candidates.get(child_id)
+        if cand is not None and township is None:
+            township = cand.township_id
+        candidates.append(
+            {"child_id": child_id, "score": score, "contributions": contributions_json(contributions)}
+        )
+    ReviewItem.objects.create(
+        row=row,
+        content_hash=row.content_hash,
+        source=batch.source,
+        candidates=candidates,
+        township_id=township,
+    )
+
+
+def _register_new(*, actor, batch: FeedBatch, row: FeedRow, parsed: ParsedRow, places, seen: dict) -> None:
+    """A child the registry does not know: a pending-verification file for the village's
+    child director (the township's supervisor when the village is not known)."""
+    child, note = register_from_row(
+        actor=actor, batch=batch, row=row, parsed_facts=parsed.facts, phone=parsed.phone,
+        id_number=parsed.id_number if parsed.id_valid else "", places=places, seen=seen,
+    )  # fmt: skip
+    update: dict[str, Any] = {"reason": (row.reason + "；" + note)[:300]}
+    if child is not None:
+        update["child_id"] = child.pk
+        row.child_id = child.pk
+    FeedRow.objects.filter(pk=row.pk).update(**update)
+    row.reason = update["reason"]
+
+
+def register_from_row(
+    *, actor, batch, row, parsed_facts: dict, phone: str, id_number: str, places, seen: dict
+):
+    """(child or None, note)."""
+    from places.models import County, Unit
+    from registry.inputs import ChildInput, GuardianInput
+    from registry.services import DuplicateChild, RegistryError, child_register
+
+    source = batch.source
+    if not source.registers_new:
+        return None, "本数据来源不登记新儿童，请核实后手工登记"
+    if id_number and id_number in seen:
+        return None, f"与本批第 {seen[id_number]} 行为同一儿童"
+    facts = parsed_facts
+    township, village = places.resolve(
+        township=facts.get("township") or "",
+        village=facts.get("village") or "",
+        address=facts.get("address") or "",
+    )
+    school_changes = effects.schooling_changes(facts) if source.effect == Effect.EDUCATION else {}
+    if township is None and school_changes.get("school_id"):
+        from schools.models import School
+
+        township = (
+            School.objects.filter(pk=school_changes["school_id"])
+            .values_list("township_id", flat=True)
+            .first()
+        )
+    if township is None:
+        return None, "住址无法对应到本市的乡镇（街道），未自动登记，请人工核实"
+    birth = dt.date.fromisoformat(facts["birth_date"]) if facts.get("birth_date") else None
+    if birth is None or not facts.get("sex"):
+        return None, "缺少出生日期或性别，未自动登记，请人工核实"
+    county = facts.get("hukou_county") or ""
+    if county and not County.objects.filter(code=county).exists():
+        county = ""
+    guardians = []
+    if facts.get("guardian_name"):
+        guardians.append(GuardianInput(name=facts["guardian_name"], relationship="其他", phone=phone))
+    data = ChildInput(
+        name=facts["name"],
+        sex=facts["sex"],
+        birth_date=birth,
+        township_id=township,
+        village_id=village,
+        id_number=id_number,
+        ethnicity=(facts.get("ethnicity") or "")[:20],
+        hukou_address=(facts.get("hukou_address") or "")[:200],
+        hukou_county_code=county or None,
+        address=(facts.get("address") or "")[:200],
+        guardians=guardians,
+        pending_verification=True,
+        remarks=f"由{source.department.name}数据（{batch.label}第{row.number}行）发现，待核实",
+    )
+    if source.effect == Effect.EDUCATION:
+        data.school_stage = school_changes.get("school_stage", "")
+        data.school_id = school_changes.get("school_id")
+        data.school_name = school_changes.get("school_name", "")
+        data.grade = school_changes.get("grade", "")
+    elif source.effect == Effect.POLICE:
+        data.residence_permit = True
+        from registry.models import Child as _Child
+
+        arrival = effects.residence_changes(facts, _Child(birth_date=birth)).get("arrival_date")
+        data.arrival_date = arrival
+    elif source.effect == Effect.DISABILITY:
+        for key, value in effects.disability_changes(facts, _blank_child()).items():
+            setattr(data, key, value)
+    try:
+        with transaction.atomic():
+            child = child_register(actor=actor, data=data, batch=batch.label)
+    except DuplicateChild as exc:
+        return exc.existing, f"该身份证号已有档案 {exc.existing.file_no}"
+    except RegistryError as exc:
+        try:
+            # A guardian's phone or an unusual value should not keep the child off the registry.
+            data.guardians = []
+            with transaction.atomic():
+                child = child_register(actor=actor, data=data, batch=batch.label)
+        except RegistryError:
+            return None, f"未能自动登记（{exc}），请人工核实"
+    if id_number:
+        seen[id_number] = row.number
+    place = Unit.objects.filter(pk=village or township).values_list("name", flat=True).first()
+    ChildEffect.objects.create(
+        child=child, batch=batch, row=row, kind=ChildEffect.Kind.REGISTERED,
+        summary=f"由{source.department.name}数据发现，登记为待核实档案，交{place}核实",
+        after={"version": child.version},
+    )  # fmt: skip
+    FeedRow.objects.filter(pk=row.pk).update(created_child=True)
+    row.created_child = True
+    if source.effect == Effect.HEALTH:
+        effects.apply(actor=actor, batch=batch, row=row, child=child, facts=facts)
+    return child, f"已登记为待核实档案 {child.file_no}，交{place}核实"
+
+
+def _blank_child():
+    from registry.models import Child
+
+    return Child(health="")
+
+
+def _flag_absent_pupils(*, actor, batch: FeedBatch) -> int:
+    """A complete education list: registered children of compulsory-school age (6-15) who are
+    at 小学/初中/未入学/失学辍学 and absent from the list are possible drop-outs to verify."""
+    from registry.models import Child
+
+    today = timezone.localdate()
+    oldest = _years_before(today, 16) + dt.timedelta(days=1)
+    youngest = _years_before(today, 6)
+    present = set(FeedRow.objects.filter(batch=batch, child__isnull=False).values_list("child_id", flat=True))
+    for candidates in ReviewItem.objects.filter(row__batch=batch).values_list("candidates", flat=True):
+        present.update(c["child_id"] for c in candidates)
+    flagged = 0
+    last = 0
+    while True:
+        ids = list(
+            Child.objects.filter(
+                pk__gt=last, closed_at__isnull=True, birth_date__gte=oldest, birth_date__lte=youngest,
+                school_stage__in=COMPULSORY_STAGES,
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:2000]
+        )  # fmt: skip
+        if not ids:
+            break
+        last = ids[-1]
+        absent = [pk for pk in ids if pk not in present]
+        entries = []
+        with transaction.atomic():
+            for child in Child.objects.filter(pk__in=absent):
+                effect = effects.raise_finding(
+                    actor=actor, batch=batch, row=None, child=child, kind=VerificationTask.Kind.DROPOUT,
+                    reason=f"义务教育阶段儿童（{child.school_stage}）未出现在教育局完整名单（{batch.label}）中，可能失学辍学",
+                )  # fmt: skip
+                entries.append(
+                    Entry("create", "registry.child", str(child.pk), f"疑似失辍学待核实：档案 {child.file_no}",
+                          {"effect": effect.pk})
+                )  # fmt: skip
+                flagged += 1
+            record_many(actor=actor, entries=entries, batch=batch.label)
+    return flagged
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+# ---------------------------------------------------------------- review
+
+
+@transaction.atomic
+def review_decide(*, actor, item: ReviewItem, child_id: int | None, note: str = "") -> ReviewItem:
+    """Accept one of the candidates (``child_id``) or mark the row as a new child (None).
+
+    The decision is audited and re-used when the same row comes again."""
+    item = ReviewItem.objects.select_for_update().select_related("row__batch__source").get(pk=item.pk)
+    if item.status != ReviewItem.Status.OPEN:
+        raise ExchangeError("该条目已经处理过了")
+    row = item.row
+    batch = row.batch
+    if batch.status == FeedBatch.Status.ROLLED_BACK:
+        raise ExchangeError("该批次已撤销，无需再确认")
+    from registry.models import Child
+
+    if child_id is not None:
+        allowed = {c["child_id"] for c in item.candidates}
+        if int(child_id) not in allowed:
+            raise ExchangeError("所选儿童不在候选名单中")
+        child = Child.objects.get(pk=child_id)
+        item.decision, item.child = ReviewItem.Decision.CHILD, child
+        row.outcome, row.child = Outcome.LINKED, child
+        row.reason = f"人工确认为已登记儿童（档案 {child.file_no}）"
+    else:
+        item.decision, item.child = ReviewItem.Decision.NEW, None
+        row.outcome = Outcome.NEW
+        row.reason = "人工确认不是已登记儿童"
+    item.status = ReviewItem.Status.DECIDED
+    item.decided_by = actor
+    item.decided_at = timezone.now()
+    item.note = note[:200]
+    item.save()
+    row.save(update_fields=["outcome", "child", "reason"])
+    counts = {"review": F("review") - 1}
+    counts["linked" if child_id is not None else "new"] = F("linked" if child_id is not None else "new") + 1
+    FeedBatch.objects.filter(pk=batch.pk).update(**counts)
+    entries: list[Entry] = []
+    if child_id is not None:
+        facts = _facts_from_row(row)
+        _apply_effects(actor=actor, batch=batch, row=row, facts=facts, entries=entries)
+    record(
+        actor=actor,
+        action="approve",
+        obj=item,
+        summary=(
+            f"人工确认部门数据（{batch.label}第{row.number}行）："
+            + (f"为已登记儿童 档案 {item.child.file_no}" if item.child else "为新儿童")
+        ),
+        changes={"decision": item.decision, "child": item.child_id},
+        batch=batch.label,
+    )
+    record_many(actor=actor, entries=entries, batch=batch.label)
+    return item
+
+
+def _facts_from_row(row: FeedRow) -> dict:
+    """The effect facts of a stored row (identifiers are masked there, but the effects need none)."""
+    facts = dict(row.values)
+    facts.pop("其他列", None)
+    return facts
+
+
+# ---------------------------------------------------------------- rollback
+
+
+@transaction.atomic
+def feed_rollback(*, actor, batch: FeedBatch) -> dict:
+    """Undo a batch: effects reversed from their stored before-values (unless the file has been
+    changed since), pending children it registered removed when untouched since, review items
+    cancelled. Audited. Returns counts and notes."""
+    from django.db.models.deletion import ProtectedError
+
+    from registry.models import Child
+
+    batch = FeedBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status == FeedBatch.Status.ROLLED_BACK:
+        raise ExchangeError("该批次已经撤销过了")
+    if batch.status in (FeedBatch.Status.RUNNING, FeedBatch.Status.PENDING):
+        raise ExchangeError("该批次还在处理中，请完成后再撤销")
+    notes: list[str] = []
+    undone = 0
+    for effect in (
+        ChildEffect.objects.filter(batch=batch, undone_at__isnull=True)
+        .select_related("batch")
+        .order_by("-id")
+    ):
+        if effect.kind == ChildEffect.Kind.REGISTERED:
+            continue
+        note = effects.undo(actor=actor, effect=effect)
+        if note:
+            notes.append(note)
+        else:
+            undone += 1
+    removed = 0
+    for effect in ChildEffect.objects.filter(
+        batch=batch, kind=ChildEffect.Kind.REGISTERED, undone_at__isnull=True
+    ):
+        child = Child.objects.filter(pk=effect.child_id).first()
+        if child is None:
+            continue
+        untouched = (
+            child.version == effect.after.get("version")
+            and child.pending_verification
+            and not ChildEffect.objects.filter(child=child, undone_at__isnull=True)
+            .exclude(batch=batch)
+            .exists()
+        )
+        if not untouched:
+            notes.append(f"档案 {child.file_no} 登记后已被核实或修改，保留")
+            ChildEffect.objects.filter(pk=effect.pk).update(undone_at=timezone.now())
+            continue
+        file_no, household_id = child.file_no, child.household_id
+        try:
+            with transaction.atomic():
+                record(
+                    actor=actor, action="delete", obj=child, batch=batch.label,
+                    summary=f"撤销部门数据批次，删除其登记的待核实档案 {file_no}",
+                )  # fmt: skip
+                FeedRow.objects.filter(child=child).update(child=None)
+                ChildEffect.objects.filter(child=child).delete()
+                child.feed_tasks.all().delete()
+                child.health_records.all().delete()
+                child.delete()
+                from registry.models import Household
+
+                household = Household.objects.filter(pk=household_id).first()
+                if household is not None and not household.children.exists():
+                    household.guardians.all().delete()
+                    household.delete()
+            removed += 1
+        except ProtectedError:
+            notes.append(f"档案 {file_no} 已有其他记录关联，保留")
+    ReviewItem.objects.filter(row__batch=batch, status=ReviewItem.Status.OPEN).update(
+        status=ReviewItem.Status.CANCELLED
+    )
+    batch.status = FeedBatch.Status.ROLLED_BACK
+    batch.rolled_back_at = timezone.now()
+    batch.rolled_back_by = actor
+    batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by"])
+    record(
+        actor=actor,
+        action="delete",
+        obj=batch,
+        summary=f"撤销{batch.source.name}第{batch.pk}批：还原 {undone} 项处理，删除 {removed} 份待核实档案",
+        changes={"notes": notes[:50]},
+        batch=batch.label,
+    )
+    return {"undone": undone, "removed": removed, "notes": notes}
+
+
+# ---------------------------------------------------------------- sources
+
+
+@transaction.atomic
+def source_save_mapping(*, actor, source: FeedSource, mapping: dict[str, str]) -> FeedSource:
+    """Remember a column mapping (field -> header) for the source's next files."""
+    known = {f["name"] for f in source.fields}
+    clean = {k: str(v).strip()[:100] for k, v in mapping.items() if k in known and str(v).strip()}
+    before = dict(source.column_mapping or {})
+    source.column_mapping = {**before, **clean}
+    source.save(update_fields=["column_mapping"])
+    record(
+        actor=actor, action="update", obj=source, summary=f"保存“{source.name}”的列对应",
+        changes={"column_mapping": [before, source.column_mapping]},
+    )  # fmt: skip
+    return source
+
+
+def report_rows(batch: FeedBatch, *, full_ids: bool) -> Iterator[dict]:
+    """The contract rows of a batch. ``full_ids``: the linked child's ID number in full (the
+    command line, a city administrator); otherwise only when the row itself carried it
+    (a department learns nothing it did not send)."""
+    qs = (
+        FeedRow.objects.filter(batch=batch)
+        .order_by("number")
+        .values_list("number", "outcome", "child_id", "score", "reason", "id_hash")
+    )
+    from registry.models import Child
+
+    last = 0
+    while True:
+        chunk = list(qs.filter(number__gt=last)[:2000])
+        if not chunk:
+            break
+        last = chunk[-1][0]
+        linked = {c for _n, o, c, _s, _r, _h in chunk if o == Outcome.LINKED and c}
+        ids = {
+            pk: (number, h)
+            for pk, number, h in Child.objects.filter(pk__in=linked).values_list("pk", "id_number", "id_hash")
+        }
+        for number, outcome, child_id, score, reason, row_hash in chunk:
+            child_number = None
+            if outcome == Outcome.LINKED and child_id in ids:
+                value, child_hash = ids[child_id]
+                if full_ids or (row_hash and row_hash == child_hash):
+                    child_number = idnumber.normalise(value) or None
+            yield {
+                "row": number,
+                "outcome": outcome,
+                "child_id_number": child_number,
+                "score": score,
+                "reason": reason,
+            }
+
+
+def report(batch: FeedBatch, *, full_ids: bool) -> dict:
+    batch.refresh_from_db()
+    return {
+        "rows": list(report_rows(batch, full_ids=full_ids)),
+        "summary": {
+            "batch": batch.pk,
+            "source": batch.source.code,
+            "status": batch.status,
+            "rows": batch.total_rows,
+            "linked": batch.linked,
+            "review": batch.review,
+            "new": batch.new,
+            "rejected": batch.rejected,
+            "warnings": batch.warnings,
+        },
+    }
+
+
+__all__ = [
+    "NEW",
+    "REVIEW",
+    "ExchangeError",
+    "batch_create",
+    "feed_import",
+    "feed_push",
+    "feed_rollback",
+    "report",
+    "review_decide",
+    "source_save_mapping",
+]
+
+
+SYSTEM_USERNAME = "exchange_cli"
+
+
+def system_user():
+    """The actor of command-line imports (no password: it cannot log in)."""
+    from django.contrib.auth import get_user_model
+
+    user, created = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"is_active": True, "full_name": "部门数据导入（命令行）"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
