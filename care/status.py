@@ -1,0 +1,212 @@
+"""The per-child cadence summary (CareStatus): one child at a time inside the write services,
+every child in bulk from the daily task.
+
+Why a summary table: a work list over 1,000,000 children ("who is overdue in my villages")
+would otherwise aggregate the visits and flags of every child on every page view. With
+the last dates and next due dates kept per child, work lists and home-page counts are
+indexed range queries (``next_visit_due < today``), and the daily task is the only place
+that walks every child. Overdue itself is not stored: it depends on the day of reading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case, Max, Min, When
+from django.utils import timezone
+
+from care import cadence
+from care.models import CadenceRule, CareStatus, RiskFlag, Visit
+from registry.choices import MigrantStatus
+from registry.models import Child
+
+CHUNK = 5000
+FIELDS = (
+    "needs_visit",
+    "key_attention",
+    "key_attention_since",
+    "visit_basis_on",
+    "last_home_visit_on",
+    "last_contact_on",
+    "next_visit_due",
+    "next_contact_due",
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    visit_periods: list[cadence.RulePeriod]
+    contact_periods: list[cadence.RulePeriod]
+    home_kinds: tuple[str, ...]
+    contact_kinds: tuple[str, ...]
+
+
+def load_policy(on: dt.date) -> Policy:
+    """The cadence rule periods; which visit kinds qualify is read from the rule in force on ``on``."""
+    rules = list(CadenceRule.objects.all())
+    visit = cadence.periods_from_rules(r for r in rules if r.applies_to == CadenceRule.AppliesTo.ALL_MIGRANT)
+    contact = cadence.periods_from_rules(
+        r for r in rules if r.applies_to == CadenceRule.AppliesTo.KEY_ATTENTION
+    )
+    visit_now = cadence.rule_on(visit, on) or (visit[-1] if visit else None)
+    contact_now = cadence.rule_on(contact, on) or (contact[-1] if contact else None)
+    home_kinds = visit_now.contact_types if visit_now else ("上门走访",)
+    contact_kinds = contact_now.contact_types if contact_now else ()
+    # A home visit always counts as a contact.
+    contact_kinds = tuple(dict.fromkeys(contact_kinds + home_kinds))
+    return Policy(visit, contact, tuple(home_kinds), contact_kinds)
+
+
+def compute(
+    *,
+    policy: Policy,
+    migrant: bool,
+    open_: bool,
+    migrant_from: dt.date | None,
+    created_on: dt.date | None,
+    last_home_visit_on: dt.date | None,
+    last_contact_on: dt.date | None,
+    key_attention_since: dt.date | None,
+) -> tuple:
+    """The CareStatus values (in FIELDS order) of one child: a pure function."""
+    needs_visit = migrant and open_
+    key_attention = open_ and key_attention_since is not None
+    basis = (migrant_from or created_on) if needs_visit else None
+    last_contact = cadence.latest(last_contact_on, last_home_visit_on)
+    next_visit = (
+        cadence.next_due(
+            cadence.visit_anchor(last_home_visit_on=last_home_visit_on, basis_on=basis), policy.visit_periods
+        )
+        if needs_visit
+        else None
+    )
+    next_contact = (
+        cadence.next_due(
+            cadence.contact_anchor(last_contact_on=last_contact, key_attention_since=key_attention_since),
+            policy.contact_periods,
+        )
+        if key_attention
+        else None
+    )
+    return (
+        needs_visit,
+        key_attention,
+        key_attention_since if key_attention else None,
+        basis,
+        last_home_visit_on,
+        last_contact,
+        next_visit,
+        next_contact,
+    )
+
+
+def _visit_aggregates(policy: Policy, **child_filter) -> dict[int, tuple]:
+    rows = (
+        Visit.objects.filter(**child_filter)
+        .values("child_id")
+        .annotate(
+            last_home=Max(Case(When(kind__in=policy.home_kinds, then="visited_on"))),
+            last_contact=Max(Case(When(kind__in=policy.contact_kinds, then="visited_on"))),
+        )
+        .values_list("child_id", "last_home", "last_contact")
+    )
+    return {child_id: (home, contact) for child_id, home, contact in rows}
+
+
+def _flag_since(**child_filter) -> dict[int, dt.date]:
+    rows = (
+        RiskFlag.objects.filter(status=RiskFlag.Status.ACTIVE, **child_filter)
+        .values("child_id")
+        .annotate(since=Min("raised_on"))
+        .values_list("child_id", "since")
+    )
+    return dict(rows)
+
+
+def _created_on(value) -> dt.date | None:
+    if value is None:
+        return None
+    return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+
+
+def refresh_child(child_id: int, *, on: dt.date | None = None, policy: Policy | None = None) -> CareStatus:
+    """Recompute one child's row (called inside the write services' transactions)."""
+    on = on or timezone.localdate()
+    policy = policy or load_policy(on)
+    child = Child.objects.values("migrant_status", "closed_at", "migrant_from", "created_at").get(pk=child_id)
+    home, contact = _visit_aggregates(policy, child_id=child_id).get(child_id, (None, None))
+    since = _flag_since(child_id=child_id).get(child_id)
+    values = compute(
+        policy=policy,
+        migrant=child["migrant_status"] == MigrantStatus.MIGRANT,
+        open_=child["closed_at"] is None,
+        migrant_from=child["migrant_from"],
+        created_on=_created_on(child["created_at"]),
+        last_home_visit_on=home,
+        last_contact_on=contact,
+        key_attention_since=since,
+    )
+    status, _created = CareStatus.objects.update_or_create(
+        child_id=child_id, defaults={**dict(zip(FIELDS, values, strict=True)), "refreshed_on": on}
+    )
+    return status
+
+
+def refresh_all(*, on: dt.date, chunk: int = CHUNK, progress=None) -> dict:
+    """Recompute every child's row, streaming over child ids in chunks; write only rows that changed.
+
+    Per chunk: one query for the children, one grouped query for visits, one for flags, one
+    for the existing rows, and one upsert (INSERT … ON CONFLICT DO UPDATE) of the changes.
+    """
+    policy = load_policy(on)
+    last_id = 0
+    seen = changed = 0
+    while True:
+        children = list(
+            Child.objects.filter(pk__gt=last_id)
+            .order_by("pk")
+            .values_list("pk", "migrant_status", "closed_at", "migrant_from", "created_at")[:chunk]
+        )
+        if not children:
+            break
+        lo, hi = children[0][0], children[-1][0]
+        last_id = hi
+        visits = _visit_aggregates(policy, child_id__gte=lo, child_id__lte=hi)
+        flags = _flag_since(child_id__gte=lo, child_id__lte=hi)
+        existing = {
+            row[0]: tuple(row[1:])
+            for row in CareStatus.objects.filter(child_id__gte=lo, child_id__lte=hi).values_list(
+                "child_id", *FIELDS
+            )
+        }
+        rows = []
+        for pk, migrant_status, closed_at, migrant_from, created_at in children:
+            home, contact = visits.get(pk, (None, None))
+            values = compute(
+                policy=policy,
+                migrant=migrant_status == MigrantStatus.MIGRANT,
+                open_=closed_at is None,
+                migrant_from=migrant_from,
+                created_on=_created_on(created_at),
+                last_home_visit_on=home,
+                last_contact_on=contact,
+                key_attention_since=flags.get(pk),
+            )
+            if existing.get(pk) != values:
+                rows.append(
+                    CareStatus(child_id=pk, refreshed_on=on, **dict(zip(FIELDS, values, strict=True)))
+                )
+        if rows:
+            CareStatus.objects.bulk_create(
+                rows,
+                batch_size=1000,
+                update_conflicts=True,
+                unique_fields=["child"],
+                update_fields=[*FIELDS, "refreshed_on"],
+            )
+        seen += len(children)
+        changed += len(rows)
+        if progress is not None:
+            progress(seen)
+    return {"children": seen, "changed": changed}
