@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from exchange import api
+
+urlpatterns = [
+    path("push", api.PushView.as_view(), name="exchange-push"),
+    path("batches", api.BatchListView.as_view(), name="exchange-batches"),
+    path("batches/<int:pk>", api.BatchReportView.as_view(), name="exchange-batch"),
+]
