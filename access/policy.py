@@ -223,7 +223,10 @@ def department_shared_child_ids(department_ids) -> QuerySet | list:
         from servicelist.models import Referral
     except ImportError:  # the referrals model is not installed in this deployment
         return []
-    return Referral.objects.filter(department_id__in=department_ids).values("child_id")
+    # A referral the department turned down no longer opens the child to it.
+    return (
+        Referral.objects.filter(department_id__in=department_ids).exclude(status="rejected").values("child_id")
+    )
 
 
 def children_visible(user, *, include_closed: bool = True) -> QuerySet:
