@@ -76,6 +76,11 @@ def child_file(user, pk) -> Child:
     )
 
 
+def children_visible_siblings(user, child: Child) -> QuerySet:
+    """Other children of the same household that the user may open."""
+    return children_visible(user).filter(household_id=child.household_id).exclude(pk=child.pk)
+
+
 # ---------------------------------------------------------------- duplicates
 
 
