@@ -18,63 +18,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, Max, Min, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from access.policy import scope_of, stats_scope
+from stats import work_measures as work
+from stats.measure import (
+    SMALL_CELL_TEXT,
+    Measure,
+    Period,
+    StatsScope,
+    default_period,
+    pct,
+    small_cell,
+)
 from stats.models import AggregateRefresh, ChildAggregate, OriginAggregate, TownshipSnapshot
 from stats.services import AGE_16_PLUS, AGE_GROUPS, AGE_UNKNOWN, trend_month_ends
 
-SMALL_CELL = 5  # counts from 1 to 4 could single a child out
-SMALL_CELL_TEXT = "<5"
 TOP_ORIGINS = 20
 OTHERS = "其他"
-
-
-# ---------------------------------------------------------------- scope and period
-
-
-@dataclass(frozen=True)
-class StatsScope:
-    """Whose figures: the whole city, some townships, or (liaisons) some departments only."""
-
-    city_wide: bool = False
-    township_ids: frozenset[int] = frozenset()
-    department_ids: frozenset[int] = frozenset()
-    township_id: int | None = None  # one township chosen in the filter
-
-    @property
-    def townships(self) -> list[int] | None:
-        """The townships to count (None: the whole city, no restriction)."""
-        if self.township_id is not None:
-            return [self.township_id]
-        if self.city_wide:
-            return None
-        return sorted(self.township_ids)
-
-    @property
-    def has_area(self) -> bool:
-        """Whether the register's aggregates are visible at all."""
-        return self.city_wide or bool(self.township_ids)
-
-    @property
-    def single_township(self) -> int | None:
-        if self.township_id is not None:
-            return self.township_id
-        if not self.city_wide and len(self.township_ids) == 1:
-            return next(iter(self.township_ids))
-        return None
-
-    @property
-    def department_only(self) -> bool:
-        return not self.has_area and bool(self.department_ids)
-
-    @property
-    def empty(self) -> bool:
-        return not self.has_area and not self.department_ids
 
 
 def scope_for(user, *, township_id: int | None = None) -> StatsScope:
@@ -83,7 +48,7 @@ def scope_for(user, *, township_id: int | None = None) -> StatsScope:
     departments = frozenset()
     if "stats.view" in scope_of(user).capabilities:
         departments = scope_of(user).department_ids
-    scope = StatsScope(city_wide=city_wide, township_ids=township_ids, department_ids=departments)
+    scope = StatsScope(city_wide=city_wide, township_ids=township_ids, department_ids=departments, user=user)
     if township_id is not None:
         from places.models import Unit
 
@@ -106,40 +71,11 @@ def townships_for(scope: StatsScope):
     return qs.filter(pk__in=scope.township_ids)
 
 
-@dataclass(frozen=True)
-class Period:
-    start: dt.date
-    end: dt.date
-
-    @property
-    def label(self) -> str:
-        return f"{self.start.isoformat()} 至 {self.end.isoformat()}"
-
-
-def default_period(on: dt.date) -> Period:
-    return Period(start=on.replace(month=1, day=1), end=on)
-
-
-# ---------------------------------------------------------------- measures
-
-
-@dataclass(frozen=True)
-class Measure:
-    name: str
-    title: str
-    columns: list[str]
-    rows: list[list]
-    chart_kind: str  # "bar", "hbar" (ranked), "pie", "line", "stacked" or "table"
-    note: str = ""
-    count_columns: tuple[int, ...] = (1,)  # columns holding numbers of children
-    # A rate column and the count columns it would give away when one of them is small.
-    rate_columns: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    chart_columns: tuple[int, ...] = (1,)  # what the chart draws
-    total: list | None = None  # a total row, shown under the table
+# ---------------------------------------------------------------- measures of the register
 
 
 def _share(n: int, total: int) -> float | None:
-    return round(100 * n / total, 1) if total else None
+    return pct(n, total)
 
 
 def _with_shares(rows: list[tuple[str, int]]) -> tuple[list[list], list]:
@@ -456,6 +392,44 @@ MEASURES: dict[str, MeasureSpec] = {
         MeasureSpec("origin_provinces", measure_origin_provinces),
         MeasureSpec("origin_counties", measure_origin_counties),
         MeasureSpec("files", measure_files),
+        MeasureSpec(
+            "key_attention",
+            work.measure_key_attention,
+            available=lambda s: work.installed("care.RiskFlag"),
+            home_title="重点关注儿童",
+            home_card=work.card_key_attention,
+        ),
+        MeasureSpec(
+            "compliance",
+            work.measure_compliance,
+            available=lambda s: (
+                s.user is not None and work.installed("care.CareStatus", "care.selectors:compliance")
+            ),
+            home_title="走访完成率",
+            home_card=work.card_compliance,
+        ),
+        MeasureSpec("census", work.measure_census, available=lambda s: work.installed("registry.CensusTask")),
+        MeasureSpec(
+            "referrals",
+            work.measure_referrals,
+            for_departments=True,
+            available=lambda s: work.installed("servicelist.Referral"),
+        ),
+        MeasureSpec(
+            "entitlements",
+            work.measure_entitlements,
+            available=lambda s: work.installed(
+                "servicelist.Entitlement", "servicelist.selectors:list_in_force"
+            ),
+        ),
+        MeasureSpec(
+            "school_obligations",
+            work.measure_school_obligations,
+            available=lambda s: work.installed("schools.Obligation", "schools.compliance:picture"),
+        ),
+        MeasureSpec(
+            "training", work.measure_training, available=lambda s: work.installed("network.TrainingRecord")
+        ),
     )
 }
 
@@ -487,13 +461,6 @@ def compute_all(*, scope: StatsScope, on: dt.date | None = None, period: Period 
 
 
 # ---------------------------------------------------------------- small cells
-
-
-def small_cell(value):
-    """A count from 1 to 4 becomes "<5" (the one rule, for tables, charts, workbook and API)."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < SMALL_CELL:
-        return SMALL_CELL_TEXT
-    return value
 
 
 def suppress(measure: Measure) -> Measure:
