@@ -24,6 +24,7 @@ urlpatterns = [
     path("services/", include("servicelist.urls")),
     path("exchange/", include("exchange.urls")),
     path("schools/", include("schools.urls")),
+    path("network/", include("network.urls")),
     path("stats/", include("stats.urls")),
     path("audit/", include("audit.urls")),
     path("places/", include("places.urls")),

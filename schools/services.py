@@ -163,8 +163,10 @@ def activity_record(
     notes: str = "",
     other_participants: int = 0,
     children=(),
+    uploads=(),
 ) -> Activity:
-    """Record an activity and the registered children who took part (chosen from the actor's scope)."""
+    """Record an activity, the registered children who took part (chosen from the actor's scope)
+    and its attachments — all saved, or none."""
     if date > _today():
         raise SchoolsError("活动日期不能晚于今天", field="date")
     _check_organiser(actor, organiser_kind=organiser_kind, school=school, unit=unit)
@@ -200,6 +202,8 @@ def activity_record(
         summary=f"登记活动：{activity.get_type_display()}，{date}，{len(children)} 名儿童参加",
         changes={"type": type, "date": date.isoformat(), "children": sorted(c.file_no for c in children)},
     )
+    if uploads:
+        attachments_add(actor=actor, activity=activity, uploads=uploads)
     return activity
 
 
@@ -252,9 +256,9 @@ def attachments_add(*, actor, activity: Activity, uploads) -> list[ActivityAttac
     uploads = list(uploads)
     if activity.attachments.count() + len(uploads) > MAX_ATTACHMENTS:
         raise SchoolsError(f"每项活动最多上传 {MAX_ATTACHMENTS} 个附件", field="files")
+    checked = [(upload, _check_upload(upload)) for upload in uploads]  # refuse before writing any file
     saved = []
-    for upload in uploads:
-        content_type = _check_upload(upload)
+    for upload, content_type in checked:
         attachment = ActivityAttachment(
             activity=activity,
             original_name=Path(upload.name).name[:200],
