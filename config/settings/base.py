@@ -191,6 +191,8 @@ CACHES = {
 # The public forms are rate-limited through the database so that several
 # worker processes share one count.
 PUBLIC_RATE_LIMIT = {"help_request": (5, 3600), "self_check": (60, 60)}
+# Reminder senders of the daily work-list notice (care/notify.py); e-mail/SMS backends plug in here.
+CARE_NOTIFICATION_BACKENDS = ["care.notify.InAppBackend"]
 
 TASKS = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
