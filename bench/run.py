@@ -2,6 +2,8 @@
 process as ratios to a bare view, time the daily work and the imports, write bench/results.json.
 
 Environment: BENCH_CHILDREN (default 1000000), BENCH_SECONDS per page (default 20),
+BENCH_IMPORT_ROWS (default 100000), BENCH_LINKAGE_REGISTRY / BENCH_LINKAGE_FEED (default
+1000000 / 100000), BENCH_SPLINK=0 to leave Splink out,
 BENCH_CLIENTS (default 8), DATABASE_URL (PostgreSQL leg when set; SQLite otherwise),
 BENCH_REUSE=1 to reuse an already built database of the same size.
 """
@@ -157,26 +159,27 @@ def run_leg(label: str, database_url: str | None, children: int, seconds: float,
 
 
 def measure_imports(env: dict) -> dict:
+    rows_wanted = os.environ.get("BENCH_IMPORT_ROWS", "100000")
     out: dict = {}
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
         ledger = tmp / "ledger.xlsx"
         try:
-            sh([PY, "-m", "bench.make_files", "ledger", str(ledger), "100000"], env)
+            sh([PY, "-m", "bench.make_files", "ledger", str(ledger), rows_wanted], env)
             elapsed, peak, tail = sh(
                 [PY, "manage.py", "import_children", str(ledger), "--report", str(tmp / "ledger.json")], env
             )
             rows = len(json.loads((tmp / "ledger.json").read_text())["rows"])
-            out["ledger_100k"] = {
+            out["ledger"] = {
                 "seconds": round(elapsed, 1),
                 "rows_per_s": round(rows / elapsed),
                 "peak_rss_mib": round(peak),
             }
         except Exception as exc:  # noqa: BLE001 - report and go on
-            out["ledger_100k"] = {"error": str(exc)[-300:]}
+            out["ledger"] = {"error": str(exc)[-300:]}
         feed = tmp / "feed.xlsx"
         try:
-            sh([PY, "-m", "bench.make_files", "feed", str(feed), "100000"], env)
+            sh([PY, "-m", "bench.make_files", "feed", str(feed), rows_wanted], env)
             elapsed, peak, tail = sh(
                 [
                     PY,
@@ -191,13 +194,13 @@ def measure_imports(env: dict) -> dict:
                 env,
             )
             rows = len(json.loads((tmp / "feed.json").read_text())["rows"])
-            out["feed_100k"] = {
+            out["feed"] = {
                 "seconds": round(elapsed, 1),
                 "rows_per_s": round(rows / elapsed),
                 "peak_rss_mib": round(peak),
             }
         except Exception as exc:  # noqa: BLE001
-            out["feed_100k"] = {"error": str(exc)[-300:]}
+            out["feed"] = {"error": str(exc)[-300:]}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"  imports: {out}", flush=True)
