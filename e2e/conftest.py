@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", Path(__file__).resolve().parent.parent / "var" / "e2e-screenshots"))
+SCREENSHOTS = Path(
+    os.environ.get("E2E_SCREENSHOTS", Path(__file__).resolve().parent.parent / "var" / "e2e-screenshots")
+)
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -32,7 +34,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def browser():
     from playwright.sync_api import sync_playwright
 
-    assert Path(CHROMIUM).exists(), f"chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)"
+    assert Path(CHROMIUM).exists(), (
+        f"chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)"
+    )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield browser
@@ -50,7 +54,9 @@ def phone(browser, live_server):
 
 @pytest.fixture
 def desktop(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
