@@ -279,7 +279,7 @@ def _extras(rng, on, flags, forms, steps, directors, supervisors, fallback, coun
                         recorded_by_id=worker,
                     )
                 )
-        if len(child_flags) == 1 and child_flags[0].category.code != "disability" and rng.random() < 0.06:
+        if len(child_flags) == 1 and child_flags[0].category.code != "disability" and rng.random() < 0.15:
             exits.append(
                 ExitRequest(
                     flag=child_flags[0],

@@ -21,6 +21,7 @@ from care import scoring
 from care.models import (
     Assessment,
     AssessmentForm,
+    CadenceRule,
     EscalationStep,
     EscalationStepType,
     ExitRequest,
@@ -670,3 +671,49 @@ def notifications_mark_read(*, actor, ids: list[int] | None = None) -> int:
 
 def record_system(*, summary: str, changes: dict | None = None) -> None:
     record_many(actor=None, entries=[Entry("system", "care", "daily", summary, changes or {})])
+
+
+# ---------------------------------------------------------------- policy changes
+
+
+@transaction.atomic
+def cadence_change(
+    *,
+    actor,
+    code: str,
+    interval_months: int,
+    effective_from: dt.date,
+    contact_types: list[str] | None = None,
+    name: str = "",
+) -> CadenceRule:
+    """The city changes a cadence from a date: the rule in force ends the day before
+    ``effective_from`` (its ``effective_to`` is that day) and a new row starts. History is
+    kept, so due dates before the change stay as they were (care.cadence.next_due)."""
+    if interval_months < 1 or interval_months > 24:
+        raise CareError("间隔应为1至24个月")
+    current = CadenceRule.objects.filter(code=code).order_by("-effective_from").first()
+    if current is None:
+        raise CareError("没有这条频次规则")
+    if effective_from <= current.effective_from:
+        raise CareError(f"生效日期应晚于现行规则的生效日期（{current.effective_from}）")
+    types = contact_types if contact_types is not None else current.contact_types
+    if not types or any(t not in VisitKind.values for t in types):
+        raise CareError("请选择计入的走访联系方式")
+    before = {"interval_months": current.interval_months, "contact_types": current.contact_types}
+    CadenceRule.objects.filter(pk=current.pk).update(effective_to=effective_from)
+    rule = CadenceRule.objects.create(
+        code=code,
+        name=name or current.name,
+        applies_to=current.applies_to,
+        interval_months=interval_months,
+        contact_types=types,
+        effective_from=effective_from,
+    )
+    record(
+        actor=actor,
+        action="update",
+        obj=rule,
+        summary=f"调整频次规则 {code}：每{interval_months}个月，{effective_from.isoformat()} 起执行",
+        changes=diff(before, {"interval_months": interval_months, "contact_types": types}),
+    )
+    return rule

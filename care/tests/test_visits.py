@@ -84,6 +84,31 @@ def test_cadence_change_by_effective_date_moves_due_dates(city, kids, today):
     assert after == today
 
 
+def test_cadence_change_service_keeps_history_and_is_audited(city, kids, today):
+    services.visit_create(
+        actor=city.yuekou_director,
+        child=kids["own"],
+        kind="上门走访",
+        visited_on=today - dt.timedelta(days=10),
+    )
+    change_on = today + dt.timedelta(days=30)
+    rule = services.cadence_change(
+        actor=city.admin, code="home_visit", interval_months=2, effective_from=change_on
+    )
+    assert CadenceRule.objects.filter(code="home_visit").count() == 2
+    assert CadenceRule.objects.get(code="home_visit", effective_to=change_on).interval_months == 3
+    assert AuditEvent.objects.filter(object_type="care.cadencerule", object_id=str(rule.pk)).exists()
+    with pytest.raises(CareError, match="生效日期"):
+        services.cadence_change(actor=city.admin, code="home_visit", interval_months=1, effective_from=today)
+    from care.status import refresh_child
+
+    # Visited 10 days ago: 2 months after the visit falls after the change, so the 2-month rule applies.
+    status = refresh_child(kids["own"].pk, on=today)
+    from registry.status import add_months
+
+    assert status.next_visit_due == max(add_months(today - dt.timedelta(days=10), 2), change_on)
+
+
 def test_edit_keeps_history_and_bumps_the_version(city, kids, today):
     visit = services.visit_create(
         actor=city.yuekou_director, child=kids["own"], kind="上门走访", visited_on=today
