@@ -225,7 +225,9 @@ def department_shared_child_ids(department_ids) -> QuerySet | list:
         return []
     # A referral the department turned down no longer opens the child to it.
     return (
-        Referral.objects.filter(department_id__in=department_ids).exclude(status="rejected").values("child_id")
+        Referral.objects.filter(department_id__in=department_ids)
+        .exclude(status="rejected")
+        .values("child_id")
     )
 
 
