@@ -194,6 +194,12 @@ def _picture(request):
     return form, compliance_engine.picture(schools, on=on, span=span), township
 
 
+def _previous_year_end(on: dt.date) -> dt.date | None:
+    """The last day of the school year before the one in force on ``on`` (for the look back)."""
+    current = calendar_for(None, on)
+    return current.semester1_start - dt.timedelta(days=1) if current else None
+
+
 @require("schools.view")
 def compliance(request):
     form, picture, township = _picture(request)
@@ -207,6 +213,7 @@ def compliance(request):
             "townships": picture.by_township(),
             "schools": picture.by_school(),
             "counts": {s: picture.count(s) for s in rules.STATUS_LABELS},
+            "previous_end": _previous_year_end(picture.on),
             "query": request.GET.urlencode(),
         },
     )
