@@ -1,16 +1,22 @@
-"""JSON API of key attention: the public help request for the mini-program."""
+"""JSON API of key attention: the public help request, and the workers' work list and visit
+recording for the mini-program (scoped like the pages)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from care import ratelimit, services
+from access.api import HasCapability
+from access.policy import get_child_or_404
+from care import ratelimit, selectors, services
 from care.forms import HelpRequestForm
+from care.models import CareStatus, VisitKind
 from care.public_views import RATE_LIMITED
 from care.services import CareError
 
@@ -76,3 +82,85 @@ class HelpRequestView(APIView):
         except CareError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response({"reference": created.reference}, status=status.HTTP_201_CREATED)
+
+
+# ---------------------------------------------------------------- workers' API (scoped)
+
+
+class WorklistRow(serializers.Serializer):
+    child_id = serializers.IntegerField()
+    file_no = serializers.CharField(source="child.file_no")
+    name = serializers.CharField(source="child.name")
+    village = serializers.CharField(source="child.village.name", default="")
+    key_attention = serializers.BooleanField()
+    last_home_visit_on = serializers.DateField(allow_null=True)
+    last_contact_on = serializers.DateField(allow_null=True)
+    next_visit_due = serializers.DateField(allow_null=True)
+    next_contact_due = serializers.DateField(allow_null=True)
+
+
+class WorklistView(generics.ListAPIView):
+    """GET /api/v1/care/worklist?list=overdue|week|never|contacts — the user's work list, most urgent first."""
+
+    permission_classes = [HasCapability("care.view")]
+    serializer_class = WorklistRow
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("list", str, enum=list(selectors.WORKLISTS), description="清单，默认 overdue")
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        which = self.request.query_params.get("list", "overdue")
+        if which not in selectors.WORKLISTS:
+            raise ValidationError({"list": [f"清单应为 {'、'.join(selectors.WORKLISTS)} 之一"]})
+        return selectors.worklist(self.request.user, which=which, on=timezone.localdate())
+
+
+class VisitIn(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=VisitKind.values, error_messages={"invalid_choice": "走访联系方式无效"}
+    )
+    visited_on = serializers.DateField(error_messages={"invalid": "日期格式应为 YYYY-MM-DD"})
+    participants = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    checklist = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False, default=dict
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+
+
+class VisitOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    next_visit_due = serializers.DateField(allow_null=True)
+    next_contact_due = serializers.DateField(allow_null=True)
+
+
+class VisitCreateView(APIView):
+    """POST /api/v1/care/children/<id>/visits — record a visit or contact (same rules as the form)."""
+
+    permission_classes = [HasCapability("care.edit")]
+
+    @extend_schema(request=VisitIn, responses={201: VisitOut})
+    def post(self, request, pk):
+        child = get_child_or_404(request.user, pk)
+        incoming = VisitIn(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        try:
+            visit = services.visit_create(actor=request.user, child=child, **data)
+        except CareError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        care = CareStatus.objects.get(child=child)
+        return Response(
+            {
+                "id": visit.pk,
+                "version": visit.version,
+                "next_visit_due": care.next_visit_due,
+                "next_contact_due": care.next_contact_due,
+            },
+            status=status.HTTP_201_CREATED,
+        )
