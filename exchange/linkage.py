@@ -21,10 +21,91 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from common import names
-from exchange.matching import LINKED, NEW, REVIEW, Decision, Matcher, Person, prepare
-from exchange.rows import ParsedRow
+from common import idnumber, names
+from exchange.matching import LINKED, NEW, REVIEW, Decision, Matcher, Person, Prepared, prepare
+from exchange.matching.compare import normalise_address, normalise_phone
+from exchange.rows import ParsedRow, id_valid
+
+
+def fast_prepare(
+    person: Person,
+    *,
+    valid: bool | None = None,
+    name_key: tuple | None = None,
+    guardian_key: tuple | None = None,
+) -> Prepared:
+    """``prepare`` without recomputing what is already known (pinyin is the slow part, then the
+    GB/T 2260 lookup): the name's pinyin from the registry's stored ``name_pinyin``, an ID number
+    already validated, and the guardian's pinyin only where a homophone could matter (see
+    ``_guardian_keys``). Falls back to the engine's own ``prepare`` if its record shape changes."""
+    number = idnumber.normalise(person.id_number) if person.id_number else ""
+    name = names.normalise(person.name)
+    if name_key is None:
+        name_key = names.pinyin_key(name) if name else ()
+    if guardian_key is None:
+        guardian = names.normalise(person.guardian_name)
+        guardian_key = names.pinyin_key(guardian) if guardian else ()
+    birth = person.birth_date
+    if number:
+        valid = valid if valid is not None else id_valid(number)
+    try:
+        return Prepared(
+            key=person.key,
+            name=name,
+            pinyin=name_key,
+            surname_len=names.surname_count(name) if name else 0,
+            birth=birth.year * 10000 + birth.month * 100 + birth.day if birth else 0,
+            sex=person.sex or "",
+            id_number=number,
+            id_valid=bool(number) and bool(valid),
+            county=person.hukou_county or "",
+            guardian_pinyin=guardian_key,
+            phone=normalise_phone(person.guardian_phone),
+            address=normalise_address(person.address),
+        )
+    except TypeError:
+        return prepare(person)
+
+
+@lru_cache(maxsize=20_000)
+def _char_sound(ch: str) -> str:
+    return names.pinyin_key(ch)[0] if names.pinyin_key(ch) else ch
+
+
+def _may_sound_alike(a: str, b: str) -> bool:
+    """Different names of the same length whose characters read alike one by one: only these
+    can have the same pinyin, so only these need the (slow) full reading."""
+    return (
+        bool(a)
+        and a != b
+        and len(a) == len(b)
+        and all(x == y or _char_sound(x) == _char_sound(y) for x, y in zip(a, b, strict=True))
+    )
+
+
+def _guardian_keys(row_guardian: str, candidate_guardians: list[str]) -> tuple[tuple, list[tuple]]:
+    """Guardian "pinyin" for the row and its candidates, computing real pinyin only when two
+    different names of the same length could sound the same. The engine uses the guardian's
+    pinyin only for presence and equality, so a distinct token stands in for the others."""
+    need_real = bool(row_guardian) and any(_may_sound_alike(g, row_guardian) for g in candidate_guardians)
+    if not row_guardian:
+        row_key: tuple = ()
+    else:
+        row_key = names.pinyin_key(row_guardian) if need_real else ("#" + row_guardian,)
+    keys = []
+    for g in candidate_guardians:
+        if not g:
+            keys.append(())
+        elif g == row_guardian:
+            keys.append(row_key)
+        elif row_guardian and _may_sound_alike(g, row_guardian):
+            keys.append(names.pinyin_key(g))
+        else:
+            keys.append(("#" + g,))
+    return row_key, keys
+
 
 IN_CHUNK = 500
 
@@ -46,14 +127,14 @@ class Candidate:
     household_id: int
     township_id: int | None
     guardians: list[tuple[str, str]]  # (name, phone key)
+    pinyin: str = ""  # the registry's stored name pinyin
 
     def person(self, row: Person) -> Person:
         """This child as the engine sees it, with the guardian that best fits the row."""
         guardian_name, phone = self.guardians[0] if self.guardians else ("", "")
-        if row.guardian_name or row.guardian_phone:
-            row_key = names.pinyin_key(row.guardian_name) if row.guardian_name else ()
+        if len(self.guardians) > 1 and (row.guardian_name or row.guardian_phone):
             for g_name, g_phone in self.guardians:
-                if (row_key and names.pinyin_key(g_name) == row_key) or (
+                if (row.guardian_name and g_name == row.guardian_name) or (
                     row.guardian_phone and g_phone == row.guardian_phone
                 ):
                     guardian_name, phone = g_name, g_phone
@@ -147,12 +228,12 @@ class RegistryLinker:
         for chunk in _chunks(sorted(ids)):
             rows = Child.objects.filter(pk__in=chunk).values_list(
                 "pk", "name", "birth_date", "sex", "id_number", "hukou_county_id", "address",
-                "household_id", "household__address", "township_id",
+                "household_id", "household__address", "township_id", "name_pinyin",
             )  # fmt: skip
-            for pk, name, birth, sex, number, county, address, household, h_address, township in rows:
+            for pk, name, birth, sex, number, county, address, household, h_address, township, pinyin in rows:
                 result[pk] = Candidate(
                     pk, name, birth, sex, number or "", county or "", address or h_address or "",
-                    household, township, [],
+                    household, township, [], pinyin or "",
                 )  # fmt: skip
         by_household: dict[int, list[Candidate]] = defaultdict(list)
         for c in result.values():
@@ -215,8 +296,21 @@ class RegistryLinker:
         return results
 
     def decide(self, row: ParsedRow, cands: dict[int, Candidate]) -> Link:
-        prepared = prepare(row.person)
-        people = [prepare(c.person(row.person)) for c in cands.values()]
+        person = row.person
+        name = names.normalise(person.name)
+        name_key = next(
+            (tuple(c.pinyin.split(" ")) for c in cands.values() if c.pinyin and c.name == name), None
+        )
+        cand_people = [c.person(person) for c in cands.values()]
+        row_guardian = names.normalise(person.guardian_name)
+        row_gkey, cand_gkeys = _guardian_keys(
+            row_guardian, [names.normalise(p.guardian_name) for p in cand_people]
+        )
+        prepared = fast_prepare(person, valid=row.id_valid, name_key=name_key, guardian_key=row_gkey)
+        people = [
+            fast_prepare(p, name_key=tuple(c.pinyin.split(" ")) if c.pinyin else None, guardian_key=g)
+            for p, c, g in zip(cand_people, cands.values(), cand_gkeys, strict=True)
+        ]
         decision = self.matcher.decide(prepared, self.matcher.rank(prepared, people))
         ranked = []
         if decision.outcome == REVIEW:

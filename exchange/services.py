@@ -224,11 +224,25 @@ def _run(
     return batch
 
 
-def contributions_json(contributions) -> list[dict]:
-    return [
-        {"field": f, "label": FIELD_ZH[f], "level": lv, "level_label": LEVEL_ZH[f][lv], "weight": w}
-        for f, lv, w in contributions
-    ]
+def contributions_json(contributions) -> list[list]:
+    """Compact per-field contributions as stored: [[field, level, weight], …]."""
+    return [[f, lv, w] for f, lv, w in contributions]
+
+
+def contributions_shown(stored) -> list[dict]:
+    """Stored contributions with their Chinese labels, for reviewers."""
+    shown = []
+    for f, lv, w in stored or []:
+        shown.append(
+            {
+                "field": f,
+                "label": FIELD_ZH.get(f, f),
+                "level": lv,
+                "level_label": LEVEL_ZH.get(f, {}).get(lv, lv),
+                "weight": w,
+            }
+        )
+    return shown
 
 
 def _prior_decisions(hashes: Iterable[str]) -> dict[str, ReviewItem]:
@@ -286,6 +300,8 @@ def _process_chunk(
                         reused = None
             if p.notes:
                 row.reason = (row.reason + "；" + "；".join(p.notes)) if row.reason else "；".join(p.notes)
+            if row.outcome == Outcome.NEW and not batch.source.registers_new:
+                row.reason += "；本数据来源不自动登记新儿童，请核实后手工登记"
             row.reason = row.reason[:300]
             rows.append(row)
             plans.append((row, p, link, reused))
@@ -297,7 +313,7 @@ def _process_chunk(
                 _apply_effects(actor=actor, batch=batch, row=row, facts=p.facts, entries=audit_entries)
             elif row.outcome == Outcome.REVIEW:
                 _open_review(batch=batch, row=row, link=link)
-            elif row.outcome == Outcome.NEW:
+            elif row.outcome == Outcome.NEW and batch.source.registers_new:
                 _register_new(
                     actor=actor, batch=batch, row=row, parsed=p, places=places, seen=registered_by_id
                 )
@@ -317,6 +333,8 @@ def _apply_effects(*, actor, batch: FeedBatch, row: FeedRow, facts: dict, entrie
     from registry.models import Child
     from registry.services import RegistryError
 
+    if batch.source.effect == Effect.NONE:
+        return
     child = Child.objects.get(pk=row.child_id)
     try:
         with transaction.atomic():
@@ -348,7 +366,7 @@ def _open_review(*, batch: FeedBatch, row: FeedRow, link: Link | None) -> None:
         if cand is not None and township is None:
             township = cand.township_id
         candidates.append(
-            {"child_id": child_id, "score": score, "contributions": contributions_json(contributions)}
+            {"child_id": child_id, "score": score, "contributions": contributions_shown(contributions)}
         )
     ReviewItem.objects.create(
         row=row,
