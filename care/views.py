@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from access.decorators import require
@@ -45,6 +46,15 @@ from registry.status import add_months
 
 def _today() -> dt.date:
     return timezone.localdate()
+
+
+def _next(request, value: str | None, default: str) -> str:
+    """Only a path on this site (never an open redirect)."""
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=False
+    ):
+        return value
+    return default
 
 
 # ---------------------------------------------------------------- work lists
@@ -132,7 +142,7 @@ def visit_create(request, pk):
             form.add_error(None, str(exc))
         else:
             messages.success(request, "走访联系记录已保存")
-            return redirect(request.GET.get("next") or reverse("care:worklist"))
+            return redirect(_next(request, request.GET.get("next"), reverse("care:worklist")))
     return render(request, "care/visit_form.html", {"child": child, "form": form})
 
 
@@ -184,7 +194,11 @@ def visit_detail(request, pk):
             else:
                 messages.success(request, "走访记录已更新")
                 return redirect("care:visit_edit", pk=visit.pk)
-    history = AuditEvent.objects.filter(object_type="care.visit", object_id=str(visit.pk)).order_by("seq")
+    if request.method == "GET":
+        record(actor=request.user, action="read", obj=visit, summary=f"查看走访记录：{visit.child.file_no}")
+    history = AuditEvent.objects.filter(
+        object_type="care.visit", object_id=str(visit.pk), action__in=["create", "update"]
+    ).order_by("seq")
     labels = {}
     if definition:
         labels = {item["code"]: item["label"] for item in definition.items}
@@ -270,7 +284,7 @@ def flag_approve(request, pk):
     flag = selectors.object_visible(request.user, RiskFlag, pk)
     services.flag_approve(actor=request.user, flag=flag)
     messages.success(request, f"已确认：{flag.child.file_no} {flag.category.name}")
-    return redirect(request.POST.get("next") or reverse("care:register"))
+    return redirect(_next(request, request.POST.get("next"), reverse("care:register")))
 
 
 @require("care.approve")

@@ -214,3 +214,12 @@ def test_visit_form_errors_are_chinese(city, kids, login):
     assert response.status_code == 200
     text = response.content.decode()
     assert "请选择走访联系方式" in text and "请填写跟进事项的完成期限" in text
+
+
+def test_next_parameter_cannot_redirect_off_site(city, kids, today, login):
+    client = login(city.yuekou_director)
+    response = client.post(
+        reverse("care:visit_create", args=[kids["own"].pk]) + "?next=https://evil.example/",
+        {"kind": "电话", "visited_on": today.isoformat()},
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("care:worklist")
