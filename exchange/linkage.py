@@ -184,6 +184,13 @@ class RegistryLinker:
                 "pk", "name_pinyin", "birth_date"
             ):
                 found[pinyin].append((pk, birth))
+        # The same name by its characters too, should a file's stored pinyin be missing or stale.
+        by_name = sorted({r.person.name for r in rows if r.person})
+        for chunk in _chunks(by_name):
+            for pk, name, birth in Child.objects.filter(name__in=chunk).values_list(
+                "pk", "name", "birth_date"
+            ):
+                found["=" + name].append((pk, birth))
         return found
 
     def _by_phone(self, rows: list[ParsedRow]) -> dict[str, list[int]]:
@@ -267,7 +274,7 @@ class RegistryLinker:
             for r in rest:
                 key = " ".join(names.pinyin_key(r.person.name))
                 birth = r.person.birth_date
-                for pk, cand_birth in pinyin.get(key, ()):
+                for pk, cand_birth in (*pinyin.get(key, ()), *pinyin.get("=" + r.person.name, ())):
                     if birth is None or abs(cand_birth.year - birth.year) <= 1:
                         wanted[r.number].add(pk)
                 if r.phone:
