@@ -274,6 +274,26 @@ NOT_IN_LIST = "现行清单已无此项服务"
 NOT_ELIGIBLE = "档案已关闭或不属于流动儿童"
 
 
+@dataclass
+class _Row:
+    """An existing entitlement, read as plain values: building model instances for every row of a
+    million-child registry would dominate the run."""
+
+    pk: int
+    status: str
+    service_id: int
+    reason: str
+
+
+def _entitled_numbers(services: list[Service], facts: dict, memo: dict) -> frozenset[int]:
+    # Many children share the same facts (age, stage, health, ...): evaluate each combination once.
+    key = tuple((name, tuple(v) if isinstance(v, list) else v) for name, v in sorted(facts.items()))
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = frozenset(s.no for s in services if rules.holds(s.rule, facts))
+    return found
+
+
 def _recompute_chunk(
     batch: list[tuple[int, Any]],
     services: list[Service],
@@ -281,23 +301,40 @@ def _recompute_chunk(
     actor,
     now,
     result: RecomputeResult,
+    memo: dict,
 ) -> None:
     ids = [child_id for child_id, _facts in batch]
-    existing: dict[int, dict[int, Entitlement]] = {}
-    for e in Entitlement.objects.filter(child_id__in=ids).only(
-        "id", "child_id", "no", "status", "service_id", "version_id", "reason"
-    ):
-        existing.setdefault(e.child_id, {})[e.no] = e
+    existing: dict[int, dict[int, _Row]] = {}
+    rows_found = Entitlement.objects.filter(child_id__in=ids).values_list(
+        "pk", "child_id", "no", "status", "service_id", "reason"
+    )
+    for pk, child_id, no, status, service_id, reason in rows_found:
+        existing.setdefault(child_id, {})[no] = _Row(pk, status, service_id, reason)
     by_no = {s.no: s for s in services}
     new: list[Entitlement] = []
     changed: list[Entitlement] = []
     actor_id = getattr(actor, "pk", None)
+    not_applicable = Entitlement.Status.NOT_APPLICABLE
+
+    def change(row: _Row, *, status: str, reason: str, service_id: int) -> None:
+        changed.append(
+            Entitlement(
+                pk=row.pk,
+                status=status,
+                reason=reason,
+                service_id=service_id,
+                version_id=version.pk,
+                updated_by_id=actor_id,
+                updated_at=now,
+            )
+        )
+
     for child_id, facts in batch:
         result.children += 1
         if isinstance(facts, rules.ProfileError):
             result.skipped.append(child_id)
             continue
-        entitled = {s.no for s in services if rules.holds(s.rule, facts)}
+        entitled = _entitled_numbers(services, facts, memo)
         rows = existing.get(child_id, {})
         for no in entitled:
             service = by_no[no]
@@ -315,29 +352,22 @@ def _recompute_chunk(
                     )
                 )
                 result.created += 1
-                continue
-            dirty = False
-            if row.status == Entitlement.Status.NOT_APPLICABLE:
-                row.status, row.reason = Entitlement.Status.NOT_STARTED, ""
+            elif row.status == not_applicable:
+                change(row, status=Entitlement.Status.NOT_STARTED, reason="", service_id=service.pk)
                 result.reopened += 1
-                dirty = True
-            if row.service_id != service.pk:
-                row.service_id, row.version_id = service.pk, version.pk
-                if not dirty:
-                    result.moved += 1
-                dirty = True
-            if dirty:
-                row.updated_by_id, row.updated_at = actor_id, now
-                changed.append(row)
+            elif row.service_id != service.pk:
+                # Carried over to the newer version with the status people recorded.
+                change(row, status=row.status, reason=row.reason, service_id=service.pk)
+                result.moved += 1
         for no, row in rows.items():
-            if no in entitled or row.status == Entitlement.Status.NOT_APPLICABLE:
+            if no in entitled or row.status == not_applicable:
                 continue
-            row.status = Entitlement.Status.NOT_APPLICABLE
-            row.reason = NOT_IN_TARGET if no in by_no else NOT_IN_LIST
-            if no in by_no:
-                row.service_id, row.version_id = by_no[no].pk, version.pk
-            row.updated_by_id, row.updated_at = actor_id, now
-            changed.append(row)
+            change(
+                row,
+                status=not_applicable,
+                reason=NOT_IN_TARGET if no in by_no else NOT_IN_LIST,
+                service_id=by_no[no].pk if no in by_no else row.service_id,
+            )
             result.closed += 1
     Entitlement.objects.bulk_create(new, batch_size=1000)
     Entitlement.objects.bulk_update(
@@ -381,9 +411,10 @@ def entitlements_recompute(
             updated_by=actor,
             updated_at=now,
         )
+    memo: dict = {}
     for batch in iter_fact_chunks(children, on, chunk=chunk):
         with transaction.atomic():
-            _recompute_chunk(batch, services, version, actor, now, result)
+            _recompute_chunk(batch, services, version, actor, now, result, memo)
     summary = (
         f"按清单 {version.code} 重新计算服务享有（{on:%Y-%m-%d}）：儿童 {result.children}，"
         f"新增 {result.created}，恢复 {result.reopened}，不再适用 {result.closed}，转入新版本 {result.moved}"
