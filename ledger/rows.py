@@ -403,6 +403,7 @@ INSURANCE_PLACE = _choices(
         "没有参保": InsurancePlace.NONE,
     },
 )
+MASKED = "{label}是脱敏后的号码（含*），无法导入；请导出时勾选“导出完整证件号”，或填写完整号码后再导入"
 YES = {"是", "有", "已办", "已办理", "持有", "Y", "YES", "TRUE", "1", "√"}
 NO = {"否", "无", "没有", "未办", "未办理", "N", "NO", "FALSE", "0", "×"}
 NONE_WORDS = {"无", "否", "没有", "/", "-", "—", "无保障", "不适用"}
@@ -494,6 +495,8 @@ def parse_row(
     facts = None
     if not id_number:
         errors.append("公民身份号码为空：台账导入需要身份证号来识别儿童，请补填")
+    elif "*" in id_number:
+        errors.append(MASKED.format(label="公民身份号码"))
     else:
         try:
             facts = idnumber.parse(id_number)
@@ -616,14 +619,20 @@ def parse_row(
     if raw_guardian_id not in (None, ""):
         guardian_id = idnumber.normalise(raw_guardian_id)
         try:
-            idnumber.parse(guardian_id)
+            if "*" in guardian_id:
+                errors.append(MASKED.format(label="监护人公民身份号码"))
+            else:
+                idnumber.parse(guardian_id)
         except idnumber.InvalidIdNumber as exc:
             errors.append(_id_message("监护人公民身份号码", exc))
         if guardian_id and guardian_id == id_number:
             errors.append("监护人公民身份号码与儿童的相同，请核对")
     phone = ""
     try:
-        phone = normalise_phone(row.values.get("guardian_phone"))
+        if "*" in row.get("guardian_phone"):
+            errors.append(MASKED.format(label="监护人联系电话"))
+        else:
+            phone = normalise_phone(row.values.get("guardian_phone"))
     except InvalidPhone as exc:
         errors.append(f"监护人{exc}")
     if guardian_name or guardian_id or phone:

@@ -30,7 +30,7 @@ def _xlsx_response(headers, rows, *, sheet: str, filename: str) -> FileResponse:
 
 @require("registry.import")
 def upload(request):
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
         try:
@@ -91,7 +91,7 @@ def rejected_download(request, pk):
 
 @require("registry.export")
 def export(request):
-    form = ExportForm(request.POST or None, user=request.user)
+    form = ExportForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         township = form.cleaned_data["township"]
         full_ids = bool(form.cleaned_data.get("full_ids")) and has_capability(request.user, "registry.reveal")

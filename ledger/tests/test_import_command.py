@@ -164,3 +164,71 @@ def test_unreadable_file_is_a_clear_error(city, tmp_path):
         call_command("import_children", str(path), "--quiet")
     with pytest.raises(CommandError, match="找不到文件"):
         call_command("import_children", str(tmp_path / "missing.xlsx"), "--quiet")
+
+
+def _csv(tmp_path, headers, lines, name="synonyms.csv"):
+    import csv
+
+    path = tmp_path / name
+    with path.open("w", encoding="gbk", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["多宝镇流动儿童花名册", "", ""])
+        writer.writerow(headers)
+        writer.writerows(lines)
+    return path
+
+
+def _child_line(city, sequence=1):
+    from common import idnumber
+
+    birth = dt.date(2017, 5, 6)
+    number = idnumber.make("430623", birth, 2 * sequence + 1)
+    return birth, number
+
+
+def test_synonym_headers_staff_use_are_recognised(city, tmp_path):
+    birth, number = _child_line(city)
+    headers = [
+        "儿童姓名",
+        "身份证号码",
+        "出生年月日",
+        "乡镇",
+        "村居",
+        "户籍区划代码",
+        "来天门时间",
+        "联系电话",
+        "监护人",
+    ]
+    line = [
+        "刘小红",
+        number.lower(),
+        "2017年5月6日",
+        "多宝",
+        city.duobao_village.name,
+        "430623",
+        "2019.3.1",
+        "13900001111",
+        "刘大红",
+    ]
+    report = run(_csv(tmp_path, headers, [line]), tmp_path)
+    [row] = report["rows"]
+    assert row["outcome"] == "registered" and row["migrant_status"] == "migrant", row
+    child = Child.objects.get()
+    assert child.township_id == city.duobao.pk and child.village_id == city.duobao_village.pk
+    assert child.household.guardians.get().phone == "13900001111"
+
+
+def test_columns_option_maps_unknown_headers(city, tmp_path):
+    birth, number = _child_line(city, 2)
+    headers = ["名字", "证件", "居住地", "户籍代码", "流入日期"]
+    line = ["周小兰", number, "多宝镇", "430623", "2019-03-01"]
+    path = _csv(tmp_path, headers, [line], name="columns.csv")
+    with pytest.raises(CommandError, match="--columns"):
+        call_command("import_children", str(path), "--quiet")
+    report = run(
+        path,
+        tmp_path,
+        "--columns",
+        "name=名字,id_number=证件,township=居住地,hukou_county_code=户籍代码,arrival_date=流入日期",
+    )
+    assert report["rows"][0]["outcome"] == "registered", report["rows"][0]

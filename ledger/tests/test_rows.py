@@ -91,6 +91,8 @@ def test_id_number_full_width_lower_case_x_and_spaces_are_normalised(places):
         ({"arrival_date": "2015-01-01"}, "早于出生日期"),
         ({"arrival_date": "2027-01-01"}, "晚于今天"),
         ({"name": None}, "姓名为空"),
+        ({"id_number": "420881********1234"}, "公民身份号码是脱敏后的号码"),
+        ({"guardian_phone": "138****5678"}, "监护人联系电话是脱敏后的号码"),
     ],
 )
 def test_each_problem_is_explained(places, changes, expected):
