@@ -264,7 +264,10 @@ def seed(ctx) -> None:
                         result = PsychAssessment.Result.NORMAL
                         if roll < 0.05:
                             result = PsychAssessment.Result.ATTENTION
-                        if roll < 0.004 and len(abnormal) < ABNORMAL_CAP:
+                        # A few abnormal results even in a small city: the first ones of the "attention" band.
+                        if len(abnormal) < ABNORMAL_CAP and (
+                            roll < 0.004 or (roll < 0.05 and len(abnormal) < 3)
+                        ):
                             result = PsychAssessment.Result.ABNORMAL
                         assessment = PsychAssessment(
                             child_id=child_id,

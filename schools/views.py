@@ -16,7 +16,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from access.decorators import require
-from access.policy import children_visible, get_child_or_404, may_use_psych, psych_visible, scope_of
+from access.policy import (
+    children_visible,
+    get_child_or_404,
+    has_capability,
+    may_use_psych,
+    psych_visible,
+    scope_of,
+)
 from places.models import Unit
 from registry.choices import MigrantStatus
 from schools import compliance as compliance_engine
@@ -401,14 +408,15 @@ def _psych_gate(user) -> None:
         raise PermissionDenied("心理健康档案仅限学校指定人员、乡镇儿童督导员和市级管理员查看")
 
 
-def referral_url(child) -> str:
-    """The service list's referral form for the child, where that module offers one."""
-    for name in ("servicelist:referral_new", "servicelist:referral_create", "servicelist:refer"):
-        try:
-            return reverse(name, args=[child.pk])
-        except NoReverseMatch:
-            continue
-    return ""
+def referral_url(user, child) -> str:
+    """The service list's referral form for the child (service 19, mental health), for users
+    who may refer; school staff ask the township supervisor instead."""
+    if not has_capability(user, "services.refer"):
+        return ""
+    try:
+        return reverse("servicelist:referral_new", args=[child.pk])
+    except NoReverseMatch:  # the service list is not installed
+        return ""
 
 
 @require("schools.psych", "schools.edit")
@@ -443,7 +451,7 @@ def psych_child(request, child_pk: int):
             "assessments": assessments,
             "abnormal": abnormal,
             "hotlines": HOTLINES,
-            "referral_url": referral_url(child),
+            "referral_url": referral_url(request.user, child),
             "form": PsychForm(initial={"date": _today()}),
         },
     )

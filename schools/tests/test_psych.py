@@ -133,3 +133,13 @@ def test_service_refuses_users_without_rights(city, pupil):
         )
     with pytest.raises(PermissionDenied):
         services.psych_file_read(actor=city.duobao_supervisor, child=pupil)
+
+
+def test_referral_link_for_those_who_may_refer(city, login, pupil):
+    PsychAssessment.objects.create(
+        child=pupil, date=D(2025, 10, 1), instrument="MHT", result="abnormal", assessed_by=city.teacher
+    )
+    page = login(city.yuekou_supervisor).get(file_url(pupil)).content.decode()
+    assert reverse("servicelist:referral_new", args=[pupil.pk]) in page
+    page = login(city.teacher).get(file_url(pupil)).content.decode()
+    assert reverse("servicelist:referral_new", args=[pupil.pk]) not in page and "告知乡镇儿童督导员" in page
