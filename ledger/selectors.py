@@ -26,10 +26,17 @@ def imports_visible(user) -> QuerySet:
     return LedgerImport.objects.filter(uploaded_by=user)
 
 
-def rejected_preview(ledger_import: LedgerImport, limit: int = 50) -> QuerySet:
-    return LedgerImportRow.objects.filter(
-        ledger_import=ledger_import, outcome=LedgerImportRow.Outcome.REJECTED
-    ).order_by("number")[:limit]
+def rejected_preview(ledger_import: LedgerImport, limit: int = 50) -> list[LedgerImportRow]:
+    """The first rejected rows, each with ``label``: the child's name and place as written."""
+    rows = list(
+        LedgerImportRow.objects.filter(ledger_import=ledger_import, outcome=LedgerImportRow.Outcome.REJECTED)
+        .defer("cells")
+        .order_by("number")[:limit]
+    )
+    headers = [ledger_import.mapping.get(name) for name in ("name", "township", "village")]
+    for row in rows:
+        row.label = " · ".join(str(row.shown[h]) for h in headers if h and row.shown.get(h))
+    return rows
 
 
 def warning_summary(ledger_import: LedgerImport, limit: int = 20) -> list[tuple[str, int]]:

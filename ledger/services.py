@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from registry.models import Child
 from registry.services import DuplicateChild, RegistryError, child_register, child_update
 
 CHUNK = 1000
+logger = logging.getLogger(__name__)
 SYSTEM_USERNAME = "system_import"
 _LOOKS_SENSITIVE = re.compile(r"\d{6}(\d{8}|\d{11})[\dXx]?|1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
 _SENSITIVE_FIELDS = ("id_number", "guardian_id_number", "guardian_phone")
@@ -385,33 +387,26 @@ def ledger_commit(*, actor, ledger_import: LedgerImport, batch_size: int = CHUNK
         raise ImportRefused("该批次已经导入或正在导入，不能重复确认")
     run = _Run(actor=actor, ledger_import=ledger_import)
     last = 0
-    while True:
-        rows = list(
-            LedgerImportRow.objects.filter(
-                ledger_import=ledger_import, valid=True, number__gt=last, outcome=""
-            ).order_by("number")[:batch_size]
+    try:
+        while True:
+            rows = list(
+                LedgerImportRow.objects.filter(
+                    ledger_import=ledger_import, valid=True, number__gt=last, outcome=""
+                ).order_by("number")[:batch_size]
+            )
+            if not rows:
+                break
+            last = rows[-1].number
+            _commit_stored(run, rows)
+    except Exception as exc:
+        # Batches already committed stay committed (their rows say so); the rest is not imported.
+        logger.exception("ledger import %s failed", ledger_import.pk)
+        LedgerImport.objects.filter(pk=ledger_import.pk).update(
+            status=LedgerImport.Status.FAILED, error=f"导入在第 {last} 行附近中断，之前的批次已导入"
         )
-        if not rows:
-            break
-        last = rows[-1].number
-        by_number = {r.number: r for r in rows}
-        checked = []
-        for row in rows:
-            values, extras = _unpack(row.cells)
-            checked.append(run.check(row.number, values, extras))
-        outcomes = run.commit(checked)
-        for outcome in outcomes:
-            row = by_number[outcome.number]
-            row.outcome = outcome.outcome
-            row.file_no = outcome.file_no or ""
-            row.migrant_status = outcome.migrant_status or ""
-            row.reason = outcome.reason
-            row.child_id = outcome.child_id
-            if outcome.outcome != "rejected":
-                row.cells = ""  # the registry holds the data now; keep no second copy
-        LedgerImportRow.objects.bulk_update(
-            rows, ["outcome", "file_no", "migrant_status", "reason", "child", "cells"], batch_size=500
-        )
+        raise ImportRefused(
+            "导入中途出错而中断：已完成的批次已经导入，其余行未导入。请刷新查看结果，并联系管理员"
+        ) from exc
     counts = _count(ledger_import)
     ledger_import.registered = counts.get("registered", 0)
     ledger_import.updated = counts.get("updated", 0)
@@ -430,6 +425,28 @@ def ledger_commit(*, actor, ledger_import: LedgerImport, batch_size: int = CHUNK
         batch=ledger_import.batch,
     )
     return ledger_import
+
+
+def _commit_stored(run: _Run, rows: list[LedgerImportRow]) -> None:
+    """Commit a chunk of stored rows; the registry writes and the row outcomes in one transaction."""
+    by_number = {r.number: r for r in rows}
+    checked = []
+    for row in rows:
+        values, extras = _unpack(row.cells)
+        checked.append(run.check(row.number, values, extras))
+    with transaction.atomic():
+        for outcome in run.commit(checked):
+            row = by_number[outcome.number]
+            row.outcome = outcome.outcome
+            row.file_no = outcome.file_no or ""
+            row.migrant_status = outcome.migrant_status or ""
+            row.reason = outcome.reason
+            row.child_id = outcome.child_id
+            if outcome.outcome != "rejected":
+                row.cells = ""  # the registry holds the data now; keep no second copy
+        LedgerImportRow.objects.bulk_update(
+            rows, ["outcome", "file_no", "migrant_status", "reason", "child", "cells"], batch_size=500
+        )
 
 
 def _count(ledger_import: LedgerImport) -> dict[str, int]:

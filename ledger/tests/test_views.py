@@ -246,3 +246,27 @@ def test_home_card_for_imports_waiting_for_confirmation(client, city, login, mix
     [card] = home_cards(city.yuekou_supervisor)
     assert card.value == 1 and card.title == "待确认的台账导入"
     assert home_cards(city.duobao_supervisor) == []
+
+
+def test_preview_names_the_rejected_rows(client, city, login, mixed):
+    login(city.yuekou_supervisor)
+    upload(client, ledger_csv(mixed))
+    text = client.get(reverse("ledger:preview", args=[LedgerImport.objects.get().pk])).content.decode()
+    assert "测试3 · 多宝镇" in text
+
+
+def test_an_unexpected_failure_during_commit_is_reported_not_a_500(client, city, login, mixed, monkeypatch):
+    import ledger.services
+
+    login(city.yuekou_supervisor)
+    upload(client, ledger_csv(mixed))
+    ledger_import = LedgerImport.objects.get()
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(ledger.services, "child_register", broken)
+    response = client.post(reverse("ledger:confirm", args=[ledger_import.pk]), follow=True)
+    assert response.status_code == 200 and "导入中途出错而中断" in response.content.decode()
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == "failed" and Child.objects.count() == 0
