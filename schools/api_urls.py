@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from schools import api
+
+urlpatterns = [
+    path("obligations", api.ObligationList.as_view(), name="api-schools-obligations"),
+    path("compliance", api.Compliance.as_view(), name="api-schools-compliance"),
+]

@@ -26,6 +26,7 @@ from access.policy import (
 )
 from places.models import Unit
 from registry.choices import MigrantStatus
+from registry.models import Child
 from schools import compliance as compliance_engine
 from schools import obligations as rules
 from schools import services
@@ -93,9 +94,10 @@ def index(request):
     township = request.GET.get("township")
     if township and township.isdigit():
         schools = schools.filter(township_id=int(township))
+    # Counts per school are aggregates (no personal data): the whole school, whatever the user's
+    # registry scope; the names stay behind children_visible on the school's page.
     pupils = dict(
-        children_visible(request.user, include_closed=False)
-        .filter(school__in=schools, migrant_status=MigrantStatus.MIGRANT)
+        Child.objects.filter(school__in=schools, migrant_status=MigrantStatus.MIGRANT, closed_at__isnull=True)
         .values_list("school_id")
         .annotate(n=Count("id"))
         .order_by()

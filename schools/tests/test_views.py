@@ -355,3 +355,23 @@ def test_home_card_shows_obligations_due_for_school_staff(city, login, pupil):
     assert "本学期待完成工作要求" in page
     page = login(city.leader).get(reverse("web:home")).content.decode()
     assert "本学期待完成工作要求" not in page
+
+
+# ---------------------------------------------------------------- API
+
+
+def test_api_compliance_is_scoped_and_validates(city, login, year, school, duobao_school):
+    make_child(village=city.yuekou_community, school=school, grade="五年级")
+    make_child(village=city.duobao_village, school=duobao_school, grade="五年级")
+    client = login(city.yuekou_supervisor)
+    data = client.get("/api/v1/schools/compliance?on=2025-10-01&span=year").json()
+    assert {line["school"] for line in data["lines"]} == {school.pk}
+    assert data["counts"]["due"] > 0
+    bad = client.get("/api/v1/schools/compliance?on=yesterday&span=x")
+    assert bad.status_code == 400 and set(bad.json()) == {"on", "span"}
+    assert login(city.auditor).get("/api/v1/schools/compliance").status_code == 403
+    assert login(city.edu_liaison).get("/api/v1/schools/obligations").json()[0]["code"] == "family_guidance"
+
+
+def test_api_anonymous_is_refused(client, db):
+    assert client.get("/api/v1/schools/compliance").status_code in (401, 403)
