@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.fields import EncryptedTextField
+
 
 class Effect(models.TextChoices):
     EDUCATION = "education", _("更新就学信息；完整名单中缺失的义务教育阶段儿童列为疑似失辍学")
@@ -122,6 +124,9 @@ class FeedRow(models.Model):
     values = models.JSONField(_("内容（证件号、电话已脱敏）"), default=dict)
     id_hash = models.CharField(max_length=40, blank=True, db_index=True)
     content_hash = models.CharField(max_length=40, blank=True, db_index=True)
+    # Kept (encrypted) only while a reviewer has to decide, so that "new child" can register it.
+    id_number = EncryptedTextField(blank=True, default="")
+    phone = EncryptedTextField(blank=True, default="")
     outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices)
     child = models.ForeignKey(
         "registry.Child", null=True, blank=True, on_delete=models.SET_NULL, related_name="feed_rows"

@@ -36,7 +36,7 @@ from exchange.models import (
     VerificationTask,
 )
 from exchange.places import PlaceResolver
-from exchange.rows import COMPULSORY_STAGES, ParsedRow, parse_row
+from exchange.rows import COMPULSORY_STAGES, ParsedRow, parse_row, scrub
 from exchange.sources import field_specs
 
 CHUNK_ROWS = 1000
@@ -300,6 +300,11 @@ def _process_chunk(
                         reused = None
             if p.notes:
                 row.reason = (row.reason + "；" + "；".join(p.notes)) if row.reason else "；".join(p.notes)
+            if row.outcome == Outcome.REVIEW:
+                # What a reviewer's "new child" needs to register it; cleared once decided.
+                row.id_number = p.id_number if p.id_valid else ""
+                row.phone = p.phone
+                row.values = {**row.values, "_facts": {k: scrub(v) for k, v in p.facts.items()}}
             if row.outcome == Outcome.NEW and not batch.source.registers_new:
                 row.reason += "；本数据来源不自动登记新儿童，请核实后手工登记"
             row.reason = row.reason[:300]
@@ -577,14 +582,24 @@ def review_decide(*, actor, item: ReviewItem, child_id: int | None, note: str = 
     item.decided_at = timezone.now()
     item.note = note[:200]
     item.save()
-    row.save(update_fields=["outcome", "child", "reason"])
+    facts = row.values.get("_facts") or _facts_from_row(row)
+    id_number, phone = row.id_number, row.phone
+    row.id_number = row.phone = ""
+    row.save(update_fields=["outcome", "child", "reason", "id_number", "phone"])
     counts = {"review": F("review") - 1}
     counts["linked" if child_id is not None else "new"] = F("linked" if child_id is not None else "new") + 1
     FeedBatch.objects.filter(pk=batch.pk).update(**counts)
     entries: list[Entry] = []
     if child_id is not None:
-        facts = _facts_from_row(row)
         _apply_effects(actor=actor, batch=batch, row=row, facts=facts, entries=entries)
+    elif batch.source.registers_new:
+        child, message = register_from_row(
+            actor=actor, batch=batch, row=row, parsed_facts=facts, phone=phone, id_number=id_number,
+            places=PlaceResolver(), seen={},
+        )  # fmt: skip
+        row.reason = f"{row.reason}；{message}"[:300]
+        row.child = child
+        row.save(update_fields=["reason", "child"])
     record(
         actor=actor,
         action="approve",

@@ -262,3 +262,20 @@ def test_national_export_is_full_audited_and_admin_only(registry, city, login, c
     assert AuditEvent.objects.filter(action="export", object_type="exchange.national_export").exists()
     login(city.yuekou_supervisor)
     assert client.post("/exchange/national-export/").status_code == 403
+
+
+def test_police_row_marked_new_by_a_reviewer_is_registered_pending(registry, city, tmp_path):
+    from registry.models import Child
+
+    child = registry["zhangwei"]
+    rows = [["姓名", "性别", "出生日期", "联系人", "联系电话", "居住地址"],
+            [child.name, child.sex, child.birth_date.isoformat(), "孙红", "13999999999", "天门市岳口镇新街8号"]]  # fmt: skip
+    report = run_feed(write_csv(tmp_path / "p.csv", rows), "police", tmp_path)
+    assert report["rows"][0]["outcome"] == "review"
+    item = ReviewItem.objects.get()
+    assert item.row.phone == "13999999999"  # kept encrypted while the reviewer decides
+    review_decide(actor=city.yuekou_supervisor, item=item, child_id=None)
+    new = Child.objects.exclude(pk=child.pk).get(name=child.name)
+    assert new.pending_verification and new.residence_permit is True
+    row = FeedRow.objects.get(pk=item.row_id)
+    assert row.child_id == new.pk and row.phone == ""
