@@ -64,7 +64,20 @@ class Period:
 
 
 def default_period(on: dt.date) -> Period:
+    """The year to date: long enough for the yearly duties, the flows and the trend."""
     return Period(start=on.replace(month=1, day=1), end=on)
+
+
+def quick_periods(on: dt.date) -> list[tuple[str, Period]]:
+    """The periods offered as one-tap links (a quarter is the home-visit cadence, a month the contact one)."""
+    quarter_start = dt.date(on.year, 3 * ((on.month - 1) // 3) + 1, 1)
+    last_month_end = on.replace(day=1) - dt.timedelta(days=1)
+    return [
+        ("本月", Period(start=on.replace(day=1), end=on)),
+        ("上月", Period(start=last_month_end.replace(day=1), end=last_month_end)),
+        ("本季度", Period(start=quarter_start, end=on)),
+        ("本年度", default_period(on)),
+    ]
 
 
 # ---------------------------------------------------------------- the measure

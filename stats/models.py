@@ -77,3 +77,25 @@ class TownshipSnapshot(models.Model):
         verbose_name_plural = _("乡镇每日快照")
         constraints = [models.UniqueConstraint(fields=["day", "township"], name="stats_snapshot_unique")]
         indexes = [models.Index(fields=["township", "day"], name="stats_snapshot_township_day")]
+
+
+class MeasureCache(models.Model):
+    """A computed measure kept for the day (the slow ones: compliance over every child's visits,
+    entitlements of every child). Valid while no summary of its townships was rebuilt since."""
+
+    name = models.CharField(_("指标"), max_length=40)
+    scope_key = models.CharField(_("统计范围"), max_length=250)
+    period_start = models.DateField(_("统计期开始"))
+    period_end = models.DateField(_("统计期结束"))
+    on = models.DateField(_("统计基准日"))
+    computed_at = models.DateTimeField(_("计算时间"))
+    payload = models.JSONField(_("结果"))
+
+    class Meta:
+        verbose_name = _("指标缓存")
+        verbose_name_plural = _("指标缓存")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "scope_key", "period_start", "period_end", "on"], name="stats_cache_unique"
+            )
+        ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from django.db.models import Count, Max, Min, Sum
 from django.http import Http404
@@ -35,7 +35,7 @@ from stats.measure import (
     pct,
     small_cell,
 )
-from stats.models import AggregateRefresh, ChildAggregate, OriginAggregate, TownshipSnapshot
+from stats.models import AggregateRefresh, ChildAggregate, MeasureCache, OriginAggregate, TownshipSnapshot
 from stats.services import AGE_16_PLUS, AGE_GROUPS, AGE_UNKNOWN, trend_month_ends
 
 TOP_ORIGINS = 20
@@ -74,13 +74,9 @@ def townships_for(scope: StatsScope):
 # ---------------------------------------------------------------- measures of the register
 
 
-def _share(n: int, total: int) -> float | None:
-    return pct(n, total)
-
-
 def _with_shares(rows: list[tuple[str, int]]) -> tuple[list[list], list]:
     total = sum(n for _label, n in rows)
-    return [[label, n, _share(n, total)] for label, n in rows], ["合计", total, 100.0 if total else None]
+    return [[label, n, pct(n, total)] for label, n in rows], ["合计", total, 100.0 if total else None]
 
 
 def _aggregates(scope: StatsScope):
@@ -106,20 +102,6 @@ def data_as_of(scope: StatsScope) -> dt.datetime | None:
     if scope.townships is not None:
         qs = qs.filter(township_id__in=scope.townships)
     return qs.aggregate(oldest=Min("refreshed_at"))["oldest"]
-
-
-def stale_townships(scope: StatsScope, on: dt.date) -> list[int] | None:
-    """Townships of the scope whose summary is missing or older than ``on`` (None: all of them)."""
-    from places.models import Unit
-
-    townships = Unit.objects.filter(level=Unit.Level.TOWNSHIP)
-    if scope.townships is not None:
-        townships = townships.filter(pk__in=scope.townships)
-    fresh = AggregateRefresh.objects.filter(on__gte=on).values("township_id")
-    stale = list(townships.exclude(pk__in=fresh).values_list("pk", flat=True))
-    if scope.townships is None and len(stale) == townships.count():
-        return None
-    return stale
 
 
 def measure_overview(*, scope: StatsScope, on: dt.date, period: Period | None = None) -> Measure:
@@ -377,6 +359,9 @@ class MeasureSpec:
     available: Callable[[StatsScope], bool] = lambda scope: True
     home_title: str = ""  # a home-page card of leaders and city administrators
     home_card: Callable[..., tuple] | None = None  # (*, scope, on) -> (value, note, tone)
+    # Slow at a million children (every child's visits or entitlements): kept for the day in
+    # MeasureCache until a summary of the scope is rebuilt.
+    cached: bool = False
 
 
 MEASURES: dict[str, MeasureSpec] = {
@@ -407,6 +392,7 @@ MEASURES: dict[str, MeasureSpec] = {
             ),
             home_title="走访完成率",
             home_card=work.card_compliance,
+            cached=True,
         ),
         MeasureSpec("census", work.measure_census, available=lambda s: work.installed("registry.CensusTask")),
         MeasureSpec(
@@ -421,6 +407,7 @@ MEASURES: dict[str, MeasureSpec] = {
             available=lambda s: work.installed(
                 "servicelist.Entitlement", "servicelist.selectors:list_in_force"
             ),
+            cached=True,
         ),
         MeasureSpec(
             "school_obligations",
@@ -451,13 +438,86 @@ def compute(name: str, *, scope: StatsScope, on: dt.date | None = None, period: 
     """One measure by name for a scope (KeyError if unknown or not allowed for the scope)."""
     on = on or timezone.localdate()
     allowed = {spec.name: spec for spec in measures_for(scope)}
-    return allowed[name].function(scope=scope, on=on, period=period or default_period(on))
+    return run(allowed[name], scope=scope, on=on, period=period or default_period(on))
 
 
 def compute_all(*, scope: StatsScope, on: dt.date | None = None, period: Period | None = None):
     on = on or timezone.localdate()
     period = period or default_period(on)
-    return [spec.function(scope=scope, on=on, period=period) for spec in measures_for(scope)]
+    return [run(spec, scope=scope, on=on, period=period) for spec in measures_for(scope)]
+
+
+def cache_key(scope: StatsScope) -> str:
+    """What a cached result depends on: the townships, and the villages of a director (care's
+    compliance counts a director's own villages)."""
+    parts = ["city" if scope.townships is None else "t:" + ",".join(map(str, scope.townships))]
+    if scope.department_only:
+        parts.append("d:" + ",".join(map(str, sorted(scope.department_ids))))
+    if scope.user is not None and scope_of(scope.user).village_ids and not scope_of(scope.user).city:
+        parts.append("v:" + ",".join(map(str, sorted(scope_of(scope.user).village_ids))))
+    return "|".join(parts)[:250]
+
+
+def _pack(measure: Measure) -> dict:
+    data = asdict(measure)
+    data["rate_columns"] = [[k, list(v)] for k, v in measure.rate_columns.items()]
+    return data
+
+
+def _unpack(data: dict) -> Measure:
+    data = dict(data)
+    data["rate_columns"] = {int(k): tuple(v) for k, v in data["rate_columns"]}
+    data["count_columns"] = tuple(data["count_columns"])
+    data["chart_columns"] = tuple(data["chart_columns"])
+    return Measure(**data)
+
+
+def run(spec: MeasureSpec, *, scope: StatsScope, on: dt.date, period: Period) -> Measure:
+    """Compute a measure, or take it from today's cache when the spec is marked ``cached``."""
+    if not spec.cached or not scope.has_area:
+        return spec.function(scope=scope, on=on, period=period)
+    key = dict(
+        name=spec.name, scope_key=cache_key(scope), period_start=period.start, period_end=period.end, on=on
+    )
+    refreshed = AggregateRefresh.objects.all()
+    if scope.townships is not None:
+        refreshed = refreshed.filter(township_id__in=scope.townships)
+    newest = refreshed.aggregate(newest=Max("refreshed_at"))["newest"]
+    hit = MeasureCache.objects.filter(**key).first()
+    if hit is not None and (newest is None or hit.computed_at >= newest):
+        return _unpack(hit.payload)
+    measure = spec.function(scope=scope, on=on, period=period)
+    MeasureCache.objects.update_or_create(
+        **key, defaults={"computed_at": timezone.now(), "payload": _pack(measure)}
+    )
+    return measure
+
+
+def warm_cache(*, on: dt.date) -> int:
+    """Compute the slow measures of the whole city for the offered periods (the nightly task),
+    as seen by a city-level leader or administrator; returns how many were computed."""
+    from accounts.models import Assignment
+    from accounts.roles import Role
+    from stats.measure import quick_periods
+
+    assignment = (
+        Assignment.objects.filter(
+            active=True, role__in=[Role.LEADER, Role.CITY_ADMIN], unit__level="city", user__is_active=True
+        )
+        .select_related("user")
+        .order_by("role", "id")
+        .first()
+    )
+    if assignment is None:
+        return 0
+    scope = scope_for(assignment.user)
+    done = 0
+    for _label, period in quick_periods(on):
+        for spec in measures_for(scope):
+            if spec.cached:
+                run(spec, scope=scope, on=on, period=period)
+                done += 1
+    return done
 
 
 # ---------------------------------------------------------------- small cells

@@ -7,6 +7,7 @@ An importer that changed children enqueues ``refresh_townships`` with their town
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django_tasks import task
 
 from stats.services import refresh_aggregates
@@ -14,8 +15,11 @@ from stats.services import refresh_aggregates
 
 @task()
 def refresh_daily() -> str:
-    """Rebuild every township's summary rows and write today's snapshot."""
+    """Rebuild every township's summary rows, write today's snapshot, compute the slow measures."""
+    from stats.selectors import warm_cache
+
     refreshed = refresh_aggregates(actor=None)
+    warm_cache(on=timezone.localdate())
     return refreshed.isoformat()
 
 

@@ -16,6 +16,7 @@ from audit.services import record
 from common.excel import write_xlsx
 from stats import selectors
 from stats.forms import StatsFilterForm
+from stats.measure import quick_periods
 from stats.services import refresh_aggregates
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,7 +75,17 @@ def _page_context(request, *, for_print: bool = False):
     measures = selectors.compute_all(scope=scope, on=on, period=period)
     as_of = selectors.data_as_of(scope) if scope.has_area else None
     stale = bool(scope.has_area and (as_of is None or timezone.localtime(as_of).date() < on))
+    township = f"&township={scope.township_id}" if scope.township_id else ""
+    quick = [
+        {
+            "label": label,
+            "query": f"start={p.start.isoformat()}&end={p.end.isoformat()}{township}",
+            "active": p == period,
+        }
+        for label, p in quick_periods(on)
+    ]
     return {
+        "quick_periods": quick,
         "form": form,
         "scope": scope,
         "scope_label": _scope_label(scope) if not scope.empty else "",

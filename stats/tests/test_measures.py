@@ -164,3 +164,17 @@ def test_refresh_of_one_township_leaves_the_others(twelve, city):
     counts = rows(selectors.measure_townships(scope=CITY, on=ON, period=PERIOD))
     assert counts["岳口镇"] == 9
     assert counts["多宝镇"] == 2  # not refreshed yet
+
+
+def test_tasks_and_command_rebuild_the_summary(twelve, city):
+    from django.core.management import call_command
+
+    from common.testing import make_child
+    from stats.tasks import refresh_townships
+
+    make_child(village=city.duobao_village, birth_date=dt.date(2016, 5, 5))
+    refresh_townships.enqueue([city.duobao.pk])
+    today = dt.date.today()
+    assert rows(selectors.measure_townships(scope=CITY, on=today))["多宝镇"] == 3
+    call_command("stats_refresh", stdout=__import__("io").StringIO())
+    assert rows(selectors.measure_townships(scope=CITY, on=today))["岳口镇"] == 8

@@ -256,3 +256,36 @@ def test_home_cards_of_the_leader_include_key_attention(flags, city):
     assert titles["流动儿童"] == 10
     assert titles["重点关注儿童"] == "<5"
     assert titles["走访完成率"] == "—"  # fewer than five children due
+
+
+def test_slow_measures_are_kept_until_the_summary_is_rebuilt(twelve, city):
+    from servicelist.models import Entitlement
+    from servicelist.selectors import list_in_force
+    from stats.services import refresh_aggregates
+
+    version = list_in_force(ON)
+    service = version.services.get(no=1)
+    Entitlement.objects.create(child=twelve[0], no=1, service=service, version=version, status="receiving")
+    scope = selectors.scope_for(city.leader)
+    period = Period(start=dt.date(2026, 1, 1), end=ON)
+    first = selectors.compute("entitlements", scope=scope, on=ON, period=period)
+    assert first.rows[0][1] == 1
+    Entitlement.objects.create(child=twelve[1], no=1, service=service, version=version, status="not_started")
+    assert selectors.compute("entitlements", scope=scope, on=ON, period=period).rows[0][1] == 1
+    refresh_aggregates(actor=None, on=ON)
+    assert selectors.compute("entitlements", scope=scope, on=ON, period=period).rows[0][1:] == [
+        2,
+        1,
+        0,
+        0,
+        1,
+        50.0,
+    ]
+
+
+def test_nightly_warm_computes_the_city_figures(twelve, city):
+    from stats.models import MeasureCache
+
+    assert selectors.warm_cache(on=ON) == 8  # compliance and entitlements for four periods
+    assert set(MeasureCache.objects.values_list("name", flat=True)) == {"compliance", "entitlements"}
+    assert set(MeasureCache.objects.values_list("scope_key", flat=True)) == {"city"}

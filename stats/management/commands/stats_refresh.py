@@ -4,7 +4,9 @@ import datetime as dt
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
+from stats.selectors import warm_cache
 from stats.services import refresh_aggregates
 
 
@@ -18,3 +20,6 @@ class Command(BaseCommand):
         started = time.perf_counter()
         refresh_aggregates(actor=None, on=on)
         self.stdout.write(f"统计汇总已更新，用时 {time.perf_counter() - started:.1f} 秒。")
+        started = time.perf_counter()
+        count = warm_cache(on=on or timezone.localdate())
+        self.stdout.write(f"预先计算 {count} 项较慢的全市指标，用时 {time.perf_counter() - started:.1f} 秒。")
