@@ -156,6 +156,9 @@ def disability_changes(facts: dict, child) -> dict:
     changes: dict[str, Any] = {}
     category = r.parse_disability_category(facts.get("disability_category"))
     level = r.parse_disability_level(facts.get("disability_level"))
+    from_certificate = r.certificate_disability(facts.get("certificate_no"))
+    category = category or from_certificate[0]
+    level = level or from_certificate[1]
     if category:
         changes["disability_category"] = category
     if level:

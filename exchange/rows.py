@@ -98,6 +98,25 @@ def parse_disability_category(value: Any) -> str:
     return ""
 
 
+CERTIFICATE_CATEGORIES = {
+    "1": "视力",
+    "2": "听力",
+    "3": "言语",
+    "4": "肢体",
+    "5": "智力",
+    "6": "精神",
+    "7": "多重",
+}
+
+
+def certificate_disability(value: Any) -> tuple[str, int | None]:
+    """Category and level from a 20-character disability certificate number, if it has them."""
+    number = idnumber.normalise(text(value))
+    if len(number) == 20 and number[18] in CERTIFICATE_CATEGORIES and number[19] in "1234":
+        return CERTIFICATE_CATEGORIES[number[18]], int(number[19])
+    return "", None
+
+
 def parse_disability_level(value: Any) -> int | None:
     word = text(value)
     for ch in word:
@@ -195,6 +214,11 @@ def parse_row(number: int, values: dict[str, Any], extras: dict[str, Any] | None
     row = ParsedRow(number=number)
     name = names.normalise(text(values.get("name")))
     raw_id = values.get("id_number")
+    if raw_id in (None, "") and values.get("certificate_no"):
+        # A disability certificate number (残疾人证号) is the ID number followed by category and level.
+        certificate = idnumber.normalise(text(values["certificate_no"]))
+        if len(certificate) >= 18:
+            raw_id = certificate[:18]
     if isinstance(raw_id, float):
         row.notes.append("身份证号被存成了数字，可能已丢失末位")
     number_text = idnumber.normalise(text(raw_id)) if raw_id not in (None, "") else ""

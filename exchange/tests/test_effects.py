@@ -136,3 +136,12 @@ def test_rollback_keeps_values_changed_since(registry, city, tmp_path):
     result = feed_rollback(actor=city.admin, batch=FeedBatch.objects.get())
     child.refresh_from_db()
     assert child.grade == "五年级" and result["notes"]
+
+
+def test_disability_certificate_number_gives_id_category_and_level(registry, tmp_path):
+    child = registry["li_a"]
+    rows = [["残疾人姓名", "残疾人证号", "救助项目"], [child.name, child.id_number + "42", "康复训练"]]
+    report = run_feed(write_csv(tmp_path / "d.csv", rows), "disability", tmp_path)
+    assert report["rows"][0]["child_id_number"] == child.id_number
+    child.refresh_from_db()
+    assert (child.disability_category, child.disability_level) == ("肢体", 2)
