@@ -185,37 +185,56 @@ def gap_entitlements(user) -> QuerySet:
 
 
 def gap_counts(user, *, service_no: int | None = None, department_id: int | None = None) -> list[dict]:
-    """Rows {no, service, department, township, count}: entitled but not started."""
+    """Rows {no, service, department, township, count}: entitled but not started.
+
+    Counted once per service and township in SQL; the departments of each service are added
+    afterwards, so a service with eight departments does not multiply the rows the database groups.
+    """
+    from places.models import Unit
+
+    version = list_in_force()
+    if version is None:
+        return []
     qs = gap_entitlements(user)
     if service_no:
         qs = qs.filter(no=service_no)
-    rows = qs.values(
-        "no",
-        "service__name",
-        "service__department_links__department_id",
-        "service__department_links__department__name",
-        "child__township__name",
-        "child__township__code",
-    ).annotate(count=Count("id"))
-    if department_id:
-        rows = rows.filter(service__department_links__department_id=department_id)
-    out = [
-        {
-            "no": r["no"],
-            "service": r["service__name"],
-            "department": r["service__department_links__department__name"],
-            "township": r["child__township__name"],
-            "township_code": r["child__township__code"],
-            "count": r["count"],
-        }
-        for r in rows
-    ]
-    return sorted(out, key=lambda r: (r["no"], r["department"] or "", r["township_code"]))
+    counts = qs.values_list("no", "child__township_id").annotate(count=Count("id"))
+    grouped = [(no, township_id, count) for no, township_id, count in counts]
+    townships = {
+        u.pk: u for u in Unit.objects.filter(pk__in={t for _n, t, _c in grouped}).only("pk", "name", "code")
+    }
+    services = {s.no: s for s in services_of(version)}
+    out = []
+    for no, township_id, count in grouped:
+        service = services.get(no)
+        township = townships.get(township_id)
+        if service is None or township is None:
+            continue
+        for position, department in enumerate(service.department_list()):
+            if department_id and department.pk != department_id:
+                continue
+            out.append(
+                {
+                    "no": no,
+                    "service": service.name,
+                    "department": department.name,
+                    "department_position": position,
+                    "township": township.name,
+                    "township_code": township.code,
+                    "count": count,
+                }
+            )
+    return sorted(out, key=lambda r: (r["no"], r["department_position"], r["township_code"]))
 
 
 def gap_children(user, *, service_no: int | None = None) -> QuerySet:
     """The children behind the counts, for roles that may see children (scoped by access.policy)."""
-    qs = scoped_by_child(user, gap_entitlements(user)).select_related("child", "child__township", "service")
+    qs = (
+        scoped_by_child(user, gap_entitlements(user))
+        .select_related("child", "child__township", "service")
+        # Only what the list shows: loading whole children would decrypt every ID number.
+        .only("no", "child__file_no", "child__name", "child__township__name", "service__name")
+    )
     if service_no:
         qs = qs.filter(no=service_no)
     return qs.order_by("child__township__code", "child__file_no", "no")

@@ -539,6 +539,10 @@ def gaps_export(request):
     if kind == "children":
         if not (has_capability(request.user, "registry.export") and _may_list_children(request.user)):
             raise PermissionDenied("您的角色无权导出儿童名单")
+        if service_no is None:
+            # One service at a time: a whole city's list of every service is not a useful sheet.
+            messages.error(request, "导出儿童名单前请先选择一项服务")
+            return redirect("servicelist:gaps")
         qs = selectors.gap_children(request.user, service_no=service_no)
         count_children = qs.count()
         sheets.append(

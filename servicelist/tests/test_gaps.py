@@ -74,5 +74,6 @@ def test_export_is_an_audited_excel_file(city, client, login):
     assert children[1][0] == a.file_no and len(children) == 2
     event = AuditEvent.objects.get(action="export", object_type="servicelist.gaps")
     assert a.name not in event.summary
+    assert client.get("/services/gaps/export/?kind=children").status_code == 302  # pick a service first
     login(city.leader)
     assert client.get("/services/gaps/export/").status_code == 200
