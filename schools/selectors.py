@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
 from django.db.models import Count, Q, QuerySet
 
@@ -13,7 +12,6 @@ from schools import obligations as rules
 from schools.models import Activity, PsychAssessment, School, SchoolYear
 
 
-@lru_cache(maxsize=1)
 def _education_department_id() -> int | None:
     from network.models import Department
 

@@ -178,8 +178,8 @@ def activity_record(
         raise SchoolsError("参加儿童中有不在您查看范围内的档案", field="children")
     if type == "home_visit" and not children:
         raise SchoolsError("家访请填写被走访儿童的档案编号", field="children")
-    if school is not None and unit is None:
-        unit = school.township
+    if organiser_kind == Activity.OrganiserKind.SCHOOL:
+        unit = school.township  # a school's activity belongs to the school's township
     activity = Activity.objects.create(
         type=type,
         title=title.strip(),

@@ -37,3 +37,10 @@ def school(city):
 @pytest.fixture
 def duobao_school(city):
     return School.objects.filter(township=city.duobao, kind=School.Kind.PRIMARY).order_by("name").first()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Attachments written by the tests land in a temporary directory."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
