@@ -124,13 +124,14 @@ class Child(models.Model):
         max_length=12,
         choices=MigrantStatus.choices,
         default=MigrantStatus.PENDING,
-        db_index=True,
     )
     status_reason = models.CharField(_("认定说明"), max_length=200, blank=True)
     migrant_from = models.DateField(_("认定为流动儿童之日"), null=True, blank=True)
     status_computed_on = models.DateField(_("认定计算日期"), null=True, blank=True)
 
-    closed_at = models.DateField(_("档案关闭日期"), null=True, blank=True, db_index=True)
+    # Not indexed: nearly every row is open (NULL), and an index here leads SQLite's planner
+    # (without statistics) away from the selective status, township and date indexes.
+    closed_at = models.DateField(_("档案关闭日期"), null=True, blank=True)
     close_reason = models.CharField(_("关闭原因"), max_length=20, choices=CloseReason.choices, blank=True)
     close_note = models.CharField(_("关闭说明"), max_length=200, blank=True)
     close_destination = models.CharField(_("迁往地"), max_length=100, blank=True)
@@ -161,7 +162,15 @@ class Child(models.Model):
             models.Index(fields=["village", "migrant_status"], name="child_village_status"),
             models.Index(fields=["school", "migrant_status"], name="child_school_status"),
             models.Index(fields=["migrant_status", "birth_date"], name="child_status_birth"),
-            models.Index(fields=["closed_at", "last_verified_on"], name="child_open_verified"),
+            # Covering indexes for the open-file counts of a township or village (home cards).
+            models.Index(
+                fields=["township", "closed_at", "migrant_status", "last_verified_on"],
+                name="child_township_open",
+            ),
+            models.Index(
+                fields=["village", "closed_at", "migrant_status", "last_verified_on"],
+                name="child_village_open",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -455,6 +455,10 @@ def child_update(
         raise ConcurrentEdit()
     if data.guardians:
         _sync_guardians(current.household, checked["guardians"], remove_missing=True)
+    if fields["village_id"] != current.village_id:
+        CensusTask.objects.filter(child_id=current.pk, status=CensusTask.Status.PENDING).update(
+            village_id=fields["village_id"]
+        )
     if data.address and current.household.address != data.address:
         Household.objects.filter(pk=current.household_id).update(address=data.address)
     child.refresh_from_db()
@@ -642,26 +646,36 @@ def status_recompute(*, on: dt.date, actor=None, progress=None) -> dict:
     counts = {"turned_16": 0, "local_hukou": 0, "became_migrant": 0, "recomputed": 0}
     adult_birth = _birth_threshold(on, MIGRANT_AGE_LIMIT)
     home = list(settings.HOME_COUNTY_CODES)
-    open_live = Child.objects.filter(
-        closed_at__isnull=True, migrant_status__in=[MigrantStatus.MIGRANT, MigrantStatus.PENDING]
-    )
     steps = 4
 
     def step(n):
         if progress:
             progress(n, steps)
 
-    # 1. Files that end: the 16th birthday reached, or a local hukou recorded.
-    for reason, qs, label in (
-        (CloseReason.TURNED_16, open_live.filter(birth_date__lte=adult_birth), "已满16周岁"),
-        (CloseReason.LOCAL_HUKOU, open_live.filter(hukou_county_id__in=home), "本地户籍（户籍在天门市）"),
-    ):
-        while True:
-            with transaction.atomic():
-                rows = list(qs.values_list("pk", "file_no")[:CHUNK])
-                if not rows:
-                    break
-                pks = [pk for pk, _no in rows]
+    # 1. Files that end: the 16th birthday reached, or a local hukou recorded. The ids are
+    #    read per status through the (migrant_status, birth_date) index, then closed in chunks.
+    ending = []
+    for status in (MigrantStatus.MIGRANT, MigrantStatus.PENDING):
+        live = Child.objects.filter(migrant_status=status, closed_at__isnull=True).order_by()
+        ending += [
+            (CloseReason.TURNED_16, "已满16周岁", row)
+            for row in live.filter(birth_date__lte=adult_birth).values_list("pk", "file_no")
+        ]
+    # Local hukou: read through the hukou county index alone (few rows), filtered here.
+    ending += [
+        (CloseReason.LOCAL_HUKOU, "本地户籍（户籍在天门市）", (pk, file_no))
+        for pk, file_no, status, closed_at, birth in Child.objects.filter(hukou_county_id__in=home)
+        .order_by()
+        .values_list("pk", "file_no", "migrant_status", "closed_at", "birth_date")
+        if closed_at is None
+        and status in (MigrantStatus.MIGRANT, MigrantStatus.PENDING)
+        and birth > adult_birth
+    ]
+    for start in range(0, len(ending), CHUNK):
+        chunk = ending[start : start + CHUNK]
+        with transaction.atomic():
+            for reason, label in {(r, label) for r, label, _row in chunk}:
+                pks = [row[0] for r, _l, row in chunk if r == reason]
                 Child.objects.filter(pk__in=pks).update(
                     migrant_status=MigrantStatus.NOT_MIGRANT,
                     status_reason=label,
@@ -674,21 +688,21 @@ def status_recompute(*, on: dt.date, actor=None, progress=None) -> dict:
                 CensusTask.objects.filter(child_id__in=pks, status=CensusTask.Status.PENDING).update(
                     status=CensusTask.Status.MOVED, note=f"档案已关闭：{CloseReason(reason).label}"
                 )
-                record_many(
-                    actor=actor,
-                    entries=[
-                        Entry(
-                            "close",
-                            "registry.child",
-                            str(pk),
-                            f"儿童档案 {file_no} 自动关闭：{CloseReason(reason).label}",
-                            {"档案状态": ["在档", f"已关闭（{CloseReason(reason).label}）"]},
-                        )
-                        for pk, file_no in rows
-                    ],
-                    batch=f"status-{on.isoformat()}",
-                )
-            counts[reason] += len(rows)
+                counts[reason] += len(pks)
+            record_many(
+                actor=actor,
+                entries=[
+                    Entry(
+                        "close",
+                        "registry.child",
+                        str(pk),
+                        f"儿童档案 {file_no} 自动关闭：{CloseReason(reason).label}",
+                        {"档案状态": ["在档", f"已关闭（{CloseReason(reason).label}）"]},
+                    )
+                    for reason, _label, (pk, file_no) in chunk
+                ],
+                batch=f"status-{on.isoformat()}",
+            )
     step(1)
 
     # 2. Pending children whose six months of residence are reached become migrant.
@@ -701,48 +715,47 @@ def status_recompute(*, on: dt.date, actor=None, progress=None) -> dict:
         ).update(migrant_status=MigrantStatus.MIGRANT, status_reason="", status_computed_on=on)
     step(2)
 
-    # 3. Odd rows: not_migrant for lack of facts or future dates, never computed, or pending
-    #    without a date. Few; recomputed one by one and written in bulk.
+    # 3. Rows whose status waits on a date that was still in the future when last computed
+    #    (birth or arrival after that day), or never computed, or pending without a date: few,
+    #    recomputed one by one.
+    #    Files whose facts are simply unknown cannot change with time and are left alone.
     from django.db.models import Q
 
-    odd = Child.objects.filter(closed_at__isnull=True).filter(
-        Q(migrant_status=MigrantStatus.NOT_MIGRANT)
-        | Q(status_computed_on__isnull=True)
-        | Q(migrant_status=MigrantStatus.PENDING, migrant_from__isnull=True)
-    )
-    last = 0
-    while True:
-        batch = list(
-            odd.filter(pk__gt=last)
-            .order_by("pk")
-            .only("pk", "birth_date", "hukou_county_id", "arrival_date", "migrant_status", "status_reason")[
-                :CHUNK
-            ]
+    waiting = Q(birth_date__gt=F("status_computed_on")) | Q(arrival_date__gt=F("status_computed_on"))
+    odd_ids = list(
+        Child.objects.filter(
+            waiting | Q(status_computed_on__isnull=True), migrant_status=MigrantStatus.NOT_MIGRANT
         )
-        if not batch:
-            break
-        last = batch[-1].pk
-        changed = []
+        .filter(closed_at__isnull=True)
+        .order_by()
+        .values_list("pk", flat=True)
+    ) + list(
+        Child.objects.filter(migrant_status=MigrantStatus.PENDING, migrant_from__isnull=True)
+        .filter(closed_at__isnull=True)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    fields = ("pk", "birth_date", "hukou_county_id", "arrival_date", "migrant_status", "status_reason")
+    for start in range(0, len(odd_ids), CHUNK):
+        batch = list(Child.objects.filter(pk__in=odd_ids[start : start + CHUNK]).only(*fields))
         for child in batch:
             result = _status(child.birth_date, child.hukou_county_id, child.arrival_date, on)
             if (result.status, result.reason) != (child.migrant_status, child.status_reason):
-                child.migrant_status, child.status_reason = result.status, result.reason
-                child.migrant_from = result.migrant_from
-                changed.append(child)
+                counts["recomputed"] += 1
+            child.migrant_status, child.status_reason = result.status, result.reason
+            child.migrant_from = result.migrant_from
             child.status_computed_on = on
         with transaction.atomic():
             Child.objects.bulk_update(
-                changed, ["migrant_status", "status_reason", "migrant_from"], batch_size=1000
+                batch,
+                ["migrant_status", "status_reason", "migrant_from", "status_computed_on"],
+                batch_size=1000,
             )
-            Child.objects.filter(pk__in=[c.pk for c in batch]).update(status_computed_on=on)
-        counts["recomputed"] += len(changed)
     step(3)
 
-    # 4. Everyone else is unchanged: stamp the computation date in one statement.
+    # 4. Everyone else is unchanged; their status_computed_on stays the day it last changed
+    #    (rewriting a million rows daily would cost more than the whole computation).
     with transaction.atomic():
-        Child.objects.filter(closed_at__isnull=True).exclude(status_computed_on=on).update(
-            status_computed_on=on
-        )
         record(
             actor=actor,
             action="system",

@@ -51,15 +51,37 @@ def test_local_hukou_closes_an_open_migrant_file(city):
     assert counts["local_hukou"] == 1 and child.close_reason == "local_hukou"
 
 
-def test_unknown_facts_are_recomputed_when_they_resolve(city):
+def test_a_future_arrival_date_resolves_when_the_day_comes(city):
+    on = dt.date(2026, 3, 1)
+    child = make_child(village=city.yuekou_community, arrival_date=dt.date(2026, 3, 10), on=on)
+    assert child.migrant_status == "not_migrant"
+    counts = status_recompute(on=dt.date(2026, 3, 10))
+    child.refresh_from_db()
+    assert counts["recomputed"] == 1 and child.migrant_status == "pending"
+    assert child.migrant_from == dt.date(2026, 9, 10) and child.status_computed_on == dt.date(2026, 3, 10)
+    status_recompute(on=dt.date(2026, 9, 10))
+    child.refresh_from_db()
+    assert child.migrant_status == "migrant"
+
+
+def test_never_computed_rows_are_computed(city):
     child = make_child(village=city.yuekou_community)
     Child.objects.filter(pk=child.pk).update(
-        migrant_status="not_migrant", status_reason="到达本地日期晚于今天"
+        migrant_status="pending", migrant_from=None, status_computed_on=None
+    )
+    status_recompute(on=dt.date.today())
+    child.refresh_from_db()
+    assert child.migrant_status == "migrant" and child.status_computed_on == dt.date.today()
+
+
+def test_unknown_hukou_stays_not_migrant_and_open(city):
+    child = make_child(village=city.yuekou_community)
+    Child.objects.filter(pk=child.pk).update(
+        hukou_county_id=None, migrant_status="not_migrant", status_reason="户籍地未知，无法认定"
     )
     counts = status_recompute(on=dt.date.today())
     child.refresh_from_db()
-    assert counts["recomputed"] == 1 and child.migrant_status == "migrant"
-    assert child.status_computed_on == dt.date.today()
+    assert counts["recomputed"] == 0 and child.closed_at is None and child.migrant_status == "not_migrant"
 
 
 def test_birth_threshold_matches_age_including_leap_days():

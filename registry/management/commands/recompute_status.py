@@ -43,7 +43,13 @@ class Command(BaseCommand):
         ) as progress:
             bar = progress.add_task(f"认定状态 {day.isoformat()}", total=len(STEPS))
 
+            timings: dict[int, float] = {}
+            mark = [time.perf_counter()]
+
             def report(step, total):
+                now = time.perf_counter()
+                timings[step] = now - mark[0]
+                mark[0] = now
                 progress.update(bar, completed=step, description=STEPS.get(step, ""))
 
             counts = status_recompute(on=day, progress=report)
@@ -52,3 +58,6 @@ class Command(BaseCommand):
             f"{day.isoformat()}：满16周岁关闭 {counts['turned_16']}，本地户籍关闭 {counts['local_hukou']}，"
             f"转为流动儿童 {counts['became_migrant']}，逐条重算变化 {counts['recomputed']}；用时 {elapsed:.1f} 秒"
         )
+        if options.get("verbosity", 1) > 1:
+            for step, seconds in timings.items():
+                self.stdout.write(f"  {STEPS[step]}：{seconds:.1f} 秒")
