@@ -198,6 +198,23 @@ def visit_visible(user, pk) -> Visit:
         raise Http404("未找到该走访记录，或您无权查看") from None
 
 
+def visit_history(visit: Visit) -> QuerySet:
+    """The visit's edit history: its audit rows (creation and every change, with the diff)."""
+    from audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        object_type="care.visit", object_id=str(visit.pk), action__in=["create", "update"]
+    ).order_by("seq")
+
+
+def is_last_active_flag(flag: RiskFlag) -> bool:
+    return not (
+        RiskFlag.objects.filter(child_id=flag.child_id, status=RiskFlag.Status.ACTIVE)
+        .exclude(pk=flag.pk)
+        .exists()
+    )
+
+
 def object_visible(user, model, pk):
     """A child-related row (flag, exit request, escalation step, follow-up) in the user's scope, or 404."""
     qs = scoped_by_child(user, model.objects.all())

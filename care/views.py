@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from access.decorators import require
 from access.policy import get_child_or_404, has_capability
-from audit.models import AuditEvent
 from audit.services import record
 from care import selectors, services
 from care.forms import (
@@ -196,9 +195,7 @@ def visit_detail(request, pk):
                 return redirect("care:visit_edit", pk=visit.pk)
     if request.method == "GET":
         record(actor=request.user, action="read", obj=visit, summary=f"查看走访记录：{visit.child.file_no}")
-    history = AuditEvent.objects.filter(
-        object_type="care.visit", object_id=str(visit.pk), action__in=["create", "update"]
-    ).order_by("seq")
+    history = selectors.visit_history(visit)
     labels = {}
     if definition:
         labels = {item["code"]: item["label"] for item in definition.items}
@@ -272,7 +269,7 @@ def flag_close(request, pk):
             else:
                 messages.success(request, "风险标记已解除")
             return redirect("care:child", pk=flag.child_id)
-    last = not RiskFlag.objects.filter(child_id=flag.child_id, status="active").exclude(pk=flag.pk).exists()
+    last = selectors.is_last_active_flag(flag)
     return render(
         request, "care/flag_close.html", {"flag": flag, "child": flag.child, "form": form, "last": last}
     )
