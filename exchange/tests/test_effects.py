@@ -145,3 +145,18 @@ def test_disability_certificate_number_gives_id_category_and_level(registry, tmp
     assert report["rows"][0]["child_id_number"] == child.id_number
     child.refresh_from_db()
     assert (child.disability_category, child.disability_level) == ("肢体", 2)
+
+
+def test_demo_seed_runs_the_pipeline(registry, city):
+    import io
+    import random
+
+    from demo.context import DemoContext
+    from exchange import demo
+
+    ctx = DemoContext(seed=1, on=dt.date.today(), children=0, rng=random.Random(1), stdout=io.StringIO(),
+                      progress=None, personas={"admin": city.admin})  # fmt: skip
+    demo.seed(ctx)
+    assert FeedBatch.objects.filter(status="done").count() == 2
+    demo.seed(ctx)  # idempotent
+    assert FeedBatch.objects.count() == 2
