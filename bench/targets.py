@@ -88,7 +88,7 @@ def main(port: int) -> None:
         supervisor,
     )
     get("dashboard_city", _url("stats:dashboard"), leader)
-    check = _url("servicelist:api_public_check") or _url("api_public_check")
+    check = _url("servicelist_api_public_check")
     if check:
         body = json.dumps(
             {

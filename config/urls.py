@@ -3,10 +3,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import TokenView
+from servicelist.api import PublicCheckView
 from web.views import health
 
 api_v1 = [
     path("auth/token", TokenView.as_view(), name="api-token"),
+    # The public contract: anonymous entitlement self-check.
+    path("public/entitlements/check", PublicCheckView.as_view(), name="servicelist_api_public_check"),
     path("registry/", include("registry.api_urls")),
     path("care/", include("care.api_urls")),
     path("services/", include("servicelist.api_urls")),

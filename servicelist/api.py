@@ -8,7 +8,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
@@ -133,8 +135,46 @@ def check_entitlements(profile: dict[str, Any]) -> tuple[Any, list[Any], dict[st
     return version, entitled, facts
 
 
+# Schema documentation only: the input is validated by parse_check_input, which gives the
+# contract's exact Chinese messages per field.
+_CHECK_REQUEST = inline_serializer(
+    "PublicEntitlementCheckRequest",
+    {
+        "birth_date": serializers.DateField(help_text="出生日期 YYYY-MM-DD（必填）"),
+        "school_stage": serializers.ChoiceField(choices=rules.SCHOOL_STAGES, required=False, allow_null=True),
+        "health": serializers.ChoiceField(choices=rules.HEALTH_STATES, required=False, allow_null=True),
+        "security": serializers.ListField(
+            child=serializers.ChoiceField(choices=(*rules.SECURITY_CATEGORIES, rules.SECURITY_NONE)),
+            required=False,
+        ),
+        "housing_difficulty": serializers.BooleanField(required=False, default=False),
+        "emergency_hardship": serializers.BooleanField(required=False, default=False),
+        "legal_aid_need": serializers.BooleanField(required=False, default=False),
+        "disability_category": serializers.ChoiceField(
+            choices=rules.DISABILITY_CATEGORIES, required=False, allow_null=True
+        ),
+        "on_date": serializers.DateField(required=False, help_text="查询日期，默认今天"),
+    },
+)
+_CHECK_RESPONSE = inline_serializer(
+    "PublicEntitlementCheckResponse",
+    {
+        "list_version": serializers.CharField(),
+        "services": inline_serializer(
+            "PublicEntitlementCheckService",
+            {
+                "no": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "departments": serializers.ListField(child=serializers.CharField()),
+            },
+            many=True,
+        ),
+    },
+)
+
+
 class PublicCheckView(APIView):
-    """POST /api/v1/services/public/entitlements/check — anonymous, rate-limited, nothing stored."""
+    """POST /api/v1/public/entitlements/check — anonymous, rate-limited, nothing stored."""
 
     authentication_classes: list = []  # anonymous: no session, hence no CSRF
     permission_classes = [AllowAny]
@@ -142,6 +182,11 @@ class PublicCheckView(APIView):
     throttle_scope = "public"
     parser_classes = [JSONParser]
 
+    @extend_schema(
+        request=_CHECK_REQUEST,
+        responses={200: _CHECK_RESPONSE, 400: OpenApiTypes.OBJECT, 429: OpenApiTypes.OBJECT},
+        summary="匿名自查：孩子可以享受的服务",
+    )
     def post(self, request):
         try:
             data = request.data
@@ -201,6 +246,7 @@ def _referral_json(r: Referral) -> dict:
 class ChildEntitlementsView(APIView):
     permission_classes = [HasCapability("services.view")]
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="一名儿童的服务享有与转介")
     def get(self, request, pk):
         child = get_child_or_404(request.user, pk)
         record(
@@ -240,6 +286,7 @@ def _inbox_json(row: selectors.InboxRow) -> dict:
 class InboxView(APIView):
     permission_classes = [HasCapability("services.inbox")]
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="部门转介收件箱（最少必要信息）")
     def get(self, request):
         qs = selectors.inbox(request.user)
         wanted = request.query_params.get("status")
@@ -254,6 +301,11 @@ class InboxActionView(APIView):
     permission_classes = [HasCapability("services.inbox")]
     parser_classes = [JSONParser]
 
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        summary="接收 / 退回（reason）/ 办结（feedback）转介",
+    )
     def post(self, request, pk, action):
         referral = selectors.inbox_referral_or_404(request.user, pk)
         try:

@@ -1,16 +1,11 @@
-"""Included under /api/v1/services/ without a namespace (config/urls.py)."""
+"""Included under /api/v1/services/ without a namespace (config/urls.py). The public contract
+POST /api/v1/public/entitlements/check is routed in config/urls.py."""
 
 from django.urls import path, re_path
 
 from servicelist import api
 
 urlpatterns = [
-    # The public contract: POST /api/v1/services/public/entitlements/check
-    path(
-        "public/entitlements/check",
-        api.PublicCheckView.as_view(),
-        name="servicelist_api_public_check",
-    ),
     path(
         "children/<int:pk>/entitlements",
         api.ChildEntitlementsView.as_view(),

@@ -1,5 +1,5 @@
 """The public entitlement-check API contract: every service on hand-made profiles, boundaries,
-list changes by effective date and the 400s. POST /api/v1/services/public/entitlements/check"""
+list changes by effective date and the 400s. POST /api/v1/public/entitlements/check"""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-URL = "/api/v1/services/public/entitlements/check"
+URL = "/api/v1/public/entitlements/check"
 ON = dt.date(2025, 9, 1)
 UNIVERSAL = {6, 7, 17, 19, 20, 21, 22}
 
