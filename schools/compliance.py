@@ -62,11 +62,16 @@ class Tally:
             self.pupils_done += line.done
 
     @property
+    def begun(self) -> int:
+        """Lines whose period has begun (a period not yet open is nobody's shortfall)."""
+        return self.lines - self.upcoming
+
+    @property
     def percent(self) -> int | None:
         if self.pupils_required:
             return round(100 * self.pupils_done / self.pupils_required)
-        if self.lines:
-            return round(100 * self.done / self.lines)
+        if self.begun:
+            return round(100 * self.done / self.begun)
         return None
 
 

@@ -400,7 +400,7 @@ def compliance_export(*, actor, picture) -> bytes:
             elif tally.pupils_required:
                 values += [tally.pupils_done, tally.pupils_required, tally.overdue]
             else:
-                values += [tally.done, tally.lines, tally.overdue]
+                values += [tally.done, tally.begun, tally.overdue]
         township_rows.append(values)
     line_rows = [
         [

@@ -149,3 +149,14 @@ def test_township_tallies(city, year, school):
     tally = row["cells"][[o.code for o in result.obligations].index("family_guidance")]
     assert (tally.done, tally.lines, tally.overdue) == (1, 1, 0)
     assert row["total"].overdue == result.count("overdue") > 0
+
+
+def test_periods_not_yet_open_do_not_lower_the_rate(city, year, school):
+    pupil(city, school, "五年级")
+    activity(school=school, type="family_guidance", date=D(2025, 9, 20), user=city.teacher)
+    result = compliance.picture(School.objects.filter(pk=school.pk), on=D(2025, 10, 1), span=compliance.YEAR)
+    tally = compliance.Tally()
+    for line in result.lines:
+        if line.obligation.code == "family_guidance":
+            tally.add(line)
+    assert (tally.lines, tally.upcoming, tally.begun, tally.percent) == (2, 1, 1, 100)
