@@ -28,6 +28,7 @@ def home_cards(user) -> list[Card]:
     for spec in selectors.measures_for(scope):
         if spec.home_card is None:
             continue
-        value, note, tone = spec.home_card(scope=scope, on=on)
+        measure = selectors.run(spec, scope=scope, on=on, period=spec.home_period(on))
+        value, note, tone = spec.home_card(measure)
         cards.append(Card(title=spec.home_title, value=value, url=url, note=note, tone=tone, order=20))
     return cards

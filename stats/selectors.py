@@ -343,9 +343,8 @@ def measure_files(*, scope: StatsScope, on: dt.date, period: Period | None = Non
 # ---------------------------------------------------------------- home cards
 
 
-def card_migrant_count(*, scope: StatsScope, on: dt.date) -> tuple:
-    n = _migrant(scope).aggregate(n=Sum("count"))["n"] or 0
-    return small_cell(n), "已认定、档案在册", "primary"
+def card_migrant_count(measure: Measure) -> tuple:
+    return small_cell(measure.rows[0][1]), "已认定、档案在册", "primary"
 
 
 # ---------------------------------------------------------------- the catalogue
@@ -358,7 +357,8 @@ class MeasureSpec:
     for_departments: bool = False  # also shown, restricted to the department, to liaisons
     available: Callable[[StatsScope], bool] = lambda scope: True
     home_title: str = ""  # a home-page card of leaders and city administrators
-    home_card: Callable[..., tuple] | None = None  # (*, scope, on) -> (value, note, tone)
+    home_card: Callable[[Measure], tuple] | None = None  # the measure -> (value, note, tone)
+    home_period: Callable[[dt.date], Period] = default_period
     # Slow at a million children (every child's visits or entitlements): kept for the day in
     # MeasureCache until a summary of the scope is rebuilt.
     cached: bool = False
@@ -383,6 +383,7 @@ MEASURES: dict[str, MeasureSpec] = {
             available=lambda s: work.installed("care.RiskFlag"),
             home_title="重点关注儿童",
             home_card=work.card_key_attention,
+            cached=True,
         ),
         MeasureSpec(
             "compliance",
@@ -392,6 +393,7 @@ MEASURES: dict[str, MeasureSpec] = {
             ),
             home_title="走访完成率",
             home_card=work.card_compliance,
+            home_period=work.quarter_to_date,
             cached=True,
         ),
         MeasureSpec("census", work.measure_census, available=lambda s: work.installed("registry.CensusTask")),
@@ -399,6 +401,7 @@ MEASURES: dict[str, MeasureSpec] = {
             "referrals",
             work.measure_referrals,
             for_departments=True,
+            cached=True,
             available=lambda s: work.installed("servicelist.Referral"),
         ),
         MeasureSpec(

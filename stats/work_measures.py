@@ -76,13 +76,8 @@ def measure_key_attention(*, scope: StatsScope, on: dt.date, period: Period | No
     )
 
 
-def card_key_attention(*, scope: StatsScope, on: dt.date) -> tuple:
-    from care.models import RiskFlag
-
-    flags = _by_child_township(
-        RiskFlag.objects.filter(status=RiskFlag.Status.ACTIVE, child__closed_at__isnull=True), scope
-    )
-    return small_cell(flags.values("child_id").distinct().count()), "有效风险标记的在档儿童", "danger"
+def card_key_attention(measure: Measure) -> tuple:
+    return small_cell(measure.total[1]), "有效风险标记的在档儿童", "danger"
 
 
 # ---------------------------------------------------------------- visits and contacts
@@ -154,13 +149,14 @@ def measure_compliance(*, scope: StatsScope, on: dt.date, period: Period | None 
     )
 
 
-def card_compliance(*, scope: StatsScope, on: dt.date) -> tuple:
-    start = dt.date(on.year, 3 * ((on.month - 1) // 3) + 1, 1)
-    rows_, _by = _compliance_rows(scope, Period(start=start, end=on))
-    due = sum(r.visit_due for r in rows_)
-    done = sum(r.visit_done for r in rows_)
-    value = f"{pct(done, due)}%" if due >= 5 else "—"
-    return value, f"本季度走访完成率（{start.month}月1日起）", "success"
+def quarter_to_date(on: dt.date) -> Period:
+    return Period(start=dt.date(on.year, 3 * ((on.month - 1) // 3) + 1, 1), end=on)
+
+
+def card_compliance(measure: Measure) -> tuple:
+    _label, due, done, *_rest = measure.total
+    value = f"{pct(done, due)}%" if due >= 5 else "—"  # a rate of fewer than five children singles one out
+    return value, "本季度走访完成率", "success"
 
 
 # ---------------------------------------------------------------- census

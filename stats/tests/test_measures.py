@@ -1,6 +1,7 @@
 """Each measure against figures computed by hand from the twelve children of conftest.py."""
 
 import datetime as dt
+import io
 
 from stats import selectors
 from stats.selectors import Period, StatsScope
@@ -176,5 +177,5 @@ def test_tasks_and_command_rebuild_the_summary(twelve, city):
     refresh_townships.enqueue([city.duobao.pk])
     today = dt.date.today()
     assert rows(selectors.measure_townships(scope=CITY, on=today))["多宝镇"] == 3
-    call_command("stats_refresh", stdout=__import__("io").StringIO())
+    call_command("stats_refresh", stdout=io.StringIO())
     assert rows(selectors.measure_townships(scope=CITY, on=today))["岳口镇"] == 8

@@ -286,6 +286,11 @@ def test_slow_measures_are_kept_until_the_summary_is_rebuilt(twelve, city):
 def test_nightly_warm_computes_the_city_figures(twelve, city):
     from stats.models import MeasureCache
 
-    assert selectors.warm_cache(on=ON) == 8  # compliance and entitlements for four periods
-    assert set(MeasureCache.objects.values_list("name", flat=True)) == {"compliance", "entitlements"}
+    assert selectors.warm_cache(on=ON) == 16  # four slow measures for four periods
+    assert set(MeasureCache.objects.values_list("name", flat=True)) == {
+        "compliance",
+        "entitlements",
+        "key_attention",
+        "referrals",
+    }
     assert set(MeasureCache.objects.values_list("scope_key", flat=True)) == {"city"}

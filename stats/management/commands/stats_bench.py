@@ -37,13 +37,25 @@ class Command(BaseCommand):
             scope = selectors.scope_for(user)
             period = selectors.default_period(on)
             total = 0.0
+            cached_total = 0.0
             for spec in selectors.measures_for(scope):
                 started = time.perf_counter()
                 spec.function(scope=scope, on=on, period=period)
                 elapsed = time.perf_counter() - started
                 total += elapsed
-                self.stdout.write(f"  {username:<18} {spec.name:<20} {elapsed * 1000:8.1f} ms")
-            self.stdout.write(f"  {username:<18} {'all measures':<20} {total * 1000:8.1f} ms")
+                selectors.run(spec, scope=scope, on=on, period=period)  # fills the day cache if used
+                started = time.perf_counter()
+                selectors.run(spec, scope=scope, on=on, period=period)
+                served = time.perf_counter() - started
+                cached_total += served
+                self.stdout.write(
+                    f"  {username:<18} {spec.name:<20} {elapsed * 1000:8.1f} ms"
+                    + (f"   (from the day cache: {served * 1000:.1f} ms)" if spec.cached else "")
+                )
+            self.stdout.write(
+                f"  {username:<18} {'all measures':<20} {total * 1000:8.1f} ms computed, "
+                f"{cached_total * 1000:.1f} ms as the page reads them"
+            )
             client = Client(HTTP_HOST="localhost")
             client.force_login(user)
             for url in ("/stats/", "/stats/export.xlsx", "/api/v1/stats/measures/age_groups"):
