@@ -97,6 +97,7 @@ _LIST_SPLIT = re.compile(r"[、,，;；/／\s]+")
 _TOWNSHIP_SUFFIXES = ("街道办事处", "办事处", "管委会", "街道", "农场", "镇", "乡")
 _VILLAGE_SUFFIXES = ("村民委员会", "居民委员会", "村委会", "居委会", "社区", "村")
 _CITY_PREFIXES = ("湖北省天门市", "湖北天门市", "湖北省天门", "天门市", "天门")
+_COUNTY_SUFFIXES = ("自治县", "自治旗", "县", "市", "区", "旗")
 _PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
 
 
@@ -230,17 +231,30 @@ class PlaceIndex:
                 for name in county.names:
                     if len(name) >= 2 and name in rest:
                         hits.append((county, name))
+        if not hits and province_code:
+            # Short forms staff write within a province: 河南郸城, 湖南华容.
+            for county in pools[0]:
+                for name in county.names:
+                    stem = _strip_suffix(name, _COUNTY_SUFFIXES)
+                    if stem != name and len(stem) >= 2 and stem in rest:
+                        hits.append((county, stem))
         if not hits:
             return (
                 None,
                 f"无法从户籍地址“{text(address)}”识别户籍所在县（市、区），请填写户籍地区划代码（6位）",
             )
+        prefectures = {_strip_suffix(h[0].prefecture, ("市", "地区", "自治州", "盟")) for h in hits}
+        if len({h[0].code for h in hits}) > 1:
+            # 岳阳 in 湖南岳阳华容 names the prefecture of 华容县, not 岳阳县.
+            hits = [h for h in hits if h[1] not in prefectures] or hits
         # A name inside a longer matched name (区 names inside 新区 names) is not a match of its own.
         longest = [h for h in hits if not any(h[1] != o[1] and h[1] in o[1] for o in hits)]
         # The current name of a current code wins over historical names and codes.
-        current = [h for h in longest if h[0].current and h[1] == h[0].names[-1]] or [
-            h for h in longest if h[0].current
-        ]
+        current = [
+            h
+            for h in longest
+            if h[0].current and h[1] in (h[0].names[-1], _strip_suffix(h[0].names[-1], _COUNTY_SUFFIXES))
+        ] or [h for h in longest if h[0].current]
         chosen = current or longest
         codes = {h[0].code for h in chosen}
         if len(codes) > 1:

@@ -130,6 +130,9 @@ def test_township_by_current_or_former_name(places, written, current):
         ("重庆市万州区", "500101"),
         ("湖北省天门市岳口镇", "429006"),
         ("北京市朝阳区", "110105"),
+        ("河南郸城", "411625"),
+        ("湖北天门", "429006"),
+        ("湖南岳阳华容", "430623"),
     ],
 )
 def test_hukou_county_derived_from_address(places, address, code):
