@@ -288,6 +288,9 @@ class CensusTask(models.Model):
 
     round = models.ForeignKey(CensusRound, on_delete=models.PROTECT, related_name="tasks")
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="census_tasks")
+    # The child's township and village when the task was made, kept in step on transfers and
+    # edits: progress and scoping read the task table alone.
+    township = models.ForeignKey("places.Unit", on_delete=models.PROTECT, related_name="+", null=True)
     village = models.ForeignKey("places.Unit", on_delete=models.PROTECT, related_name="+", null=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -305,4 +308,7 @@ class CensusTask(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["round", "child"], name="census_task_unique_child"),
         ]
-        indexes = [models.Index(fields=["round", "village", "status"], name="census_task_village")]
+        indexes = [
+            models.Index(fields=["round", "village", "status"], name="census_task_village"),
+            models.Index(fields=["round", "township", "status"], name="census_task_township"),
+        ]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from access.policy import children_visible, scope_of, scoped_by_child, unit_in_scope, villages_visible
+from access.policy import children_visible, scope_of, scoped_by_child, unit_in_scope
 from common import idnumber
 from common.names import EXACT, PINYIN_CLOSE, SAME_PINYIN, name_similarity
 from places.models import Unit
@@ -196,18 +196,16 @@ def current_round() -> CensusRound | None:
 
 
 def census_tasks(user, census: CensusRound) -> QuerySet:
-    """The round's tasks in the user's area. Scoped by the task's village (kept in step with the
-    child's) so that progress counts read the (round, village, status) index alone."""
+    """The round's tasks in the user's area (the same township/village rule as
+    access.policy.child_scope_q), read from the task's own township and village columns so that
+    progress counts use the task indexes alone."""
     scope = scope_of(user)
     qs = CensusTask.objects.filter(round=census)
     if not ({"census.verify", "census.manage"} & scope.capabilities):
         return qs.none()
     if scope.city:
         return qs
-    q = Q(village_id__in=list(villages_visible(user).values_list("pk", flat=True)))
-    if scope.township_ids:
-        q |= Q(village__isnull=True, child__township_id__in=scope.township_ids)
-    return qs.filter(q)
+    return qs.filter(Q(township_id__in=scope.township_ids) | Q(village_id__in=scope.village_ids))
 
 
 def _percent(total: int, pending: int) -> float:
@@ -218,41 +216,18 @@ def census_progress(user, census: CensusRound, *, township: Unit | None = None) 
     """Completion per township (or per village of one township): total, done, percent."""
     tasks = census_tasks(user, census)
     pending_q = Q(status=CensusTask.Status.PENDING)
-    by_village = {
-        row["village_id"]: (row["total"], row["pending"])
-        for row in tasks.exclude(village__isnull=True)
-        .values("village_id")
-        .annotate(total=Count("id"), pending=Count("id", filter=pending_q))
-        .order_by()
-    }
-    without_village = {
-        row["child__township_id"]: (row["total"], row["pending"])
-        for row in tasks.filter(village__isnull=True)
-        .values("child__township_id")
-        .annotate(total=Count("id"), pending=Count("id", filter=pending_q))
-        .order_by()
-    }
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=list(by_village) + list(without_village))}
-    groups: dict = {}
+    by_unit: dict = {}
+    key = "village_id" if township is not None else "township_id"
     if township is not None:
         if not unit_in_scope(user, township):
             return []
-        for village_id, (total, pending) in by_village.items():
-            if units[village_id].parent_id == township.pk:
-                groups[village_id] = (units[village_id].name, total, pending)
-        if township.pk in without_village:
-            total, pending = without_village[township.pk]
-            groups[None] = ("未填村（社区）", total, pending)
-    else:
-        for village_id, (total, pending) in by_village.items():
-            parent = units[village_id].parent_id
-            name, t, p = groups.get(parent, ("", 0, 0))
-            groups[parent] = (name, t + total, p + pending)
-        for township_id, (total, pending) in without_village.items():
-            name, t, p = groups.get(township_id, ("", 0, 0))
-            groups[township_id] = (name, t + total, p + pending)
-        names = dict(Unit.objects.filter(pk__in=[k for k in groups if k]).values_list("pk", "name"))
-        groups = {k: (names.get(k, ""), t, p) for k, (_n, t, p) in groups.items()}
+        tasks = tasks.filter(township_id=township.pk)
+    for row in (
+        tasks.values(key).annotate(total=Count("id"), pending=Count("id", filter=pending_q)).order_by()
+    ):
+        by_unit[row[key]] = (row["total"], row["pending"])
+    names = dict(Unit.objects.filter(pk__in=[k for k in by_unit if k]).values_list("pk", "name"))
+    groups = {k: (names.get(k, "未填村（社区）"), t, p) for k, (t, p) in by_unit.items()}
     result = [
         {
             "unit_id": unit_id,

@@ -839,7 +839,7 @@ def transfer_accept(*, actor, transfer: Transfer, to_village: Unit | None = None
             township_id=transfer.to_township_id, village_id=village.pk if village else None
         )
     CensusTask.objects.filter(child=child, status=CensusTask.Status.PENDING).update(
-        village_id=village.pk if village else None
+        township_id=transfer.to_township_id, village_id=village.pk if village else None
     )
     transfer.status = Transfer.Status.ACCEPTED
     transfer.to_village = village
@@ -913,8 +913,8 @@ def census_open(
     child_table = Child._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {task_table} (round_id, child_id, village_id, status, note) "  # noqa: S608
-            f"SELECT %s, id, village_id, %s, '' FROM {child_table} WHERE closed_at IS NULL",
+            f"INSERT INTO {task_table} (round_id, child_id, township_id, village_id, status, note) "  # noqa: S608
+            f"SELECT %s, id, township_id, village_id, %s, '' FROM {child_table} WHERE closed_at IS NULL",
             [census.pk, CensusTask.Status.PENDING],
         )
     total = CensusTask.objects.filter(round=census).count()
