@@ -23,7 +23,10 @@ def client_key(ip: str) -> str:
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
+    """The client's address as the audit log sees it (X-Real-IP from the documented reverse proxy)."""
+    from audit.middleware import client_ip as audited_ip
+
+    return audited_ip(request) or ""
 
 
 @transaction.atomic

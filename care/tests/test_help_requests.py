@@ -158,3 +158,17 @@ def test_closing_a_help_request_needs_a_note(city, login):
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == "closed"
+
+
+def test_old_attempts_leave_the_window(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from care import ratelimit
+
+    start = timezone.now() - dt.timedelta(hours=2)
+    for _ in range(5):
+        assert ratelimit.hit("help_request", "10.0.0.1", now=start)
+    assert not ratelimit.hit("help_request", "10.0.0.1", now=start + dt.timedelta(minutes=59))
+    assert ratelimit.hit("help_request", "10.0.0.1", now=start + dt.timedelta(minutes=61))
