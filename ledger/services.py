@@ -359,6 +359,17 @@ def ledger_upload(
         ledger_import.error = "表头下面没有数据行，请检查文件"
         ledger_import.save(update_fields=["status", "error"])
         raise ImportRefused(ledger_import.error)
+    earlier = (
+        LedgerImport.objects.filter(sha256=digest, status=LedgerImport.Status.COMMITTED)
+        .exclude(pk=ledger_import.pk)
+        .order_by("-committed_at")
+        .first()
+        if digest
+        else None
+    )
+    if earlier is not None:
+        when = timezone.localtime(earlier.committed_at).strftime("%Y-%m-%d %H:%M")
+        warnings.insert(0, f"同一文件已于 {when} 导入过：再次导入会更新已有档案，不会重复建档")
     ledger_import.headers = headers
     ledger_import.warnings = warnings
     ledger_import.total_rows = total

@@ -112,6 +112,7 @@ def test_supervisor_uploads_previews_and_confirms_only_their_township(client, ci
     # The same ledger again: the two children are updated, not duplicated.
     upload(client, ledger_csv(mixed))
     second = LedgerImport.objects.exclude(pk=ledger_import.pk).get()
+    assert "同一文件已于" in second.warnings[0]
     assert "将更新档案" in client.get(reverse("ledger:preview", args=[second.pk])).content.decode()
     client.post(reverse("ledger:confirm", args=[second.pk]))
     second.refresh_from_db()
