@@ -85,14 +85,15 @@ def flags_visible(user) -> QuerySet:
 def register(user, *, category: str = "", pending_only: bool = False) -> QuerySet:
     """The key-attention register: children of the user's scope with an active flag, each with
     their active categories (prefetched) and the current escalation step."""
-    flags = RiskFlag.objects.filter(child=OuterRef("pk"), status=RiskFlag.Status.ACTIVE)
+    # Start from the flags (about 5% of children), not from every child of the scope.
+    flags = RiskFlag.objects.filter(status=RiskFlag.Status.ACTIVE)
     if category:
         flags = flags.filter(category__code=category)
     if pending_only:
         flags = flags.filter(approved_by__isnull=True)
     return (
         children_visible(user, include_closed=False)
-        .filter(Exists(flags))
+        .filter(pk__in=flags.values("child_id"))
         .select_related("village", "township", "care_status")
         .order_by("township__code", "village__code", "file_no")
     )

@@ -133,3 +133,18 @@ def test_flag_on_a_closed_file_is_refused(city, today):
     child = make_child(village=city.yuekou_community, closed_at=today, close_reason="moved_away")
     with pytest.raises(CareError):
         services.flag_raise(actor=city.yuekou_director, child=child, category="dropout", source="manual")
+
+
+def test_register_lists_flagged_children_of_the_scope_by_category(city, kids):
+    from care import selectors
+
+    services.flag_raise(actor=city.yuekou_supervisor, child=kids["own"], category="dropout", source="manual")
+    services.flag_raise(actor=city.yuekou_director, child=kids["other"], category="vagrancy", source="manual")
+    services.flag_raise(
+        actor=city.duobao_supervisor, child=kids["duobao"], category="dropout", source="manual"
+    )
+    assert set(selectors.register(city.yuekou_supervisor)) == {kids["own"], kids["other"]}
+    assert list(selectors.register(city.yuekou_supervisor, category="dropout")) == [kids["own"]]
+    assert list(selectors.register(city.yuekou_supervisor, pending_only=True)) == [kids["other"]]
+    assert list(selectors.register(city.yuekou_director)) == [kids["own"]]
+    assert list(selectors.register(city.duobao_supervisor)) == [kids["duobao"]]
