@@ -132,19 +132,28 @@ class Entitlement(models.Model):
         DECLINED = "declined", _("家庭放弃")
         NOT_APPLICABLE = "not_applicable", _("不适用")
 
-    child = models.ForeignKey("registry.Child", on_delete=models.CASCADE, related_name="entitlements")
+    # A million children have ~9 million rows: indexes are kept to the two the queries use (the
+    # unique (child, no) also serves lookups by child; (version, status, no) serves the gap counts).
+    child = models.ForeignKey(
+        "registry.Child", on_delete=models.CASCADE, related_name="entitlements", db_index=False
+    )
     # The number of the service, stable across versions; service/version point at the list last applied.
     no = models.PositiveSmallIntegerField(_("服务序号"))
     service = models.ForeignKey(
-        Service, verbose_name=_("服务项目"), on_delete=models.PROTECT, related_name="+"
+        Service, verbose_name=_("服务项目"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    version = models.ForeignKey(ServiceListVersion, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(
-        _("状态"), max_length=16, choices=Status.choices, default=Status.NOT_STARTED, db_index=True
+    version = models.ForeignKey(
+        ServiceListVersion, on_delete=models.PROTECT, related_name="+", db_index=False
     )
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
     reason = models.CharField(_("说明"), max_length=200, blank=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -153,7 +162,7 @@ class Entitlement(models.Model):
         verbose_name_plural = _("服务享有情况")
         ordering = ["child", "no"]
         constraints = [models.UniqueConstraint(fields=["child", "no"], name="entitlement_unique_child_no")]
-        indexes = [models.Index(fields=["service", "status"], name="entitlement_service_status")]
+        indexes = [models.Index(fields=["version", "status", "no"], name="entitlement_version_status")]
 
     def __str__(self) -> str:
         return f"{self.child_id}·{self.no}·{self.status}"
