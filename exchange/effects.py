@@ -334,5 +334,11 @@ def _undo_flag(*, actor, flag_id: int) -> str:
         obj=flag,
         summary=f"撤销部门数据产生的待确认重点关注标记：{flag.child.file_no}",
     )
+    child_id = flag.child_id
     flag.delete()
+    try:
+        from care.status import refresh_child
+    except ImportError:
+        return ""
+    refresh_child(child_id)  # the register's derived status follows the removed flag
     return ""

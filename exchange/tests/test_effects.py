@@ -160,3 +160,12 @@ def test_demo_seed_runs_the_pipeline(registry, city):
     assert FeedBatch.objects.filter(status="done").count() == 2
     demo.seed(ctx)  # idempotent
     assert FeedBatch.objects.count() == 2
+
+
+def test_rollback_removes_unconfirmed_flags_it_raised(registry, city, tmp_path):
+    child = registry["wang"]
+    rows = [["参保人姓名", "证件号码", "医疗费用总额(元)"], [child.name, child.id_number, "86000"]]
+    run_feed(write_csv(tmp_path / "i.csv", rows), "insurance", tmp_path)
+    assert _open_findings(child, "family_hardship").exists()
+    feed_rollback(actor=city.admin, batch=FeedBatch.objects.get())
+    assert not _open_findings(child, "family_hardship").exists()
