@@ -141,12 +141,16 @@ def validate(data: ChildInput, *, on: dt.date | None = None) -> dict:
                     f"身份证号表明性别为“{_SEX_FROM_ID[facts.sex]}”，与填写的性别“{data.sex}”不一致，请核对"
                 )
 
-    township = Unit.objects.filter(pk=data.township_id, level=Unit.Level.TOWNSHIP).first()
-    if township is None:
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=[data.township_id, data.village_id or 0])}
+    township = units.get(data.township_id)
+    if township is None or township.level != Unit.Level.TOWNSHIP:
+        township = None
         errors["township_id"] = "请选择居住乡镇（街道）"
     village = None
     if data.village_id:
-        village = Unit.objects.filter(pk=data.village_id, level=Unit.Level.VILLAGE).first()
+        village = units.get(data.village_id)
+        if village is not None and village.level != Unit.Level.VILLAGE:
+            village = None
         if village is None or (township is not None and village.parent_id != township.pk):
             errors["village_id"] = "所选村（社区）不属于所选乡镇（街道），请重新选择"
     if data.hukou_county_code and not _county_exists(data.hukou_county_code):
@@ -216,12 +220,16 @@ def _status(data_birth, hukou, arrival, on) -> StatusResult:
 # ---------------------------------------------------------------- snapshots for the audit
 
 
-def snapshot(child: Child) -> dict:
-    """The child's fields as shown in the change history: identifiers masked, units by name."""
-    units = {u.pk: u.name for u in Unit.objects.filter(pk__in=[child.township_id, child.village_id])}
+def snapshot(child: Child, *, units: dict | None = None, guardians: list | None = None) -> dict:
+    """The child's fields as shown in the change history: identifiers masked, units by name.
+    ``units`` ({pk: name}) and ``guardians`` may be passed when the caller has them at hand."""
+    if units is None:
+        units = {u.pk: u.name for u in Unit.objects.filter(pk__in=[child.township_id, child.village_id])}
+    if guardians is None:
+        guardians = list(child.household.guardians.all())
     guardians = [
         f"{g.name}（{g.relationship}）{g.phone_masked}{' ' + g.id_masked if g.id_masked else ''}"
-        for g in child.household.guardians.all()
+        for g in guardians
     ]
     return {
         "姓名": child.name,
@@ -324,9 +332,12 @@ def _find_household(guardians: list, township: Unit) -> Household | None:
     return match.household if match else None
 
 
-def _sync_guardians(household: Household, guardians: list, *, remove_missing: bool) -> None:
-    """Update the household's guardians from the input: match by ID, phone, then name."""
-    existing = list(household.guardians.all())
+def _sync_guardians(
+    household: Household, guardians: list, *, remove_missing: bool, new: bool = False
+) -> list[Guardian]:
+    """Update the household's guardians from the input: match by ID, phone, then name.
+    Returns the household's guardians afterwards."""
+    existing = [] if new else list(household.guardians.all())
     kept: set[int] = set()
     for guardian, g_id, phone in guardians:
         id_cols = identity.id_columns(g_id)
@@ -364,6 +375,8 @@ def _sync_guardians(household: Household, guardians: list, *, remove_missing: bo
         kept.add(match.pk)
     if remove_missing:
         household.guardians.exclude(pk__in=kept).delete()
+        existing = [g for g in existing if g.pk in kept]
+    return existing
 
 
 # ---------------------------------------------------------------- register and update
@@ -385,9 +398,10 @@ def child_register(*, actor, data: ChildInput, batch: str = "", on: dt.date | No
         raise DuplicateChild(existing)
     township, village = checked["township"], checked["village"]
     household = _find_household(checked["guardians"], township)
-    if household is None:
+    new_household = household is None
+    if new_household:
         household = Household.objects.create(address=data.address, township=township, village=village)
-    _sync_guardians(household, checked["guardians"], remove_missing=False)
+    guardians = _sync_guardians(household, checked["guardians"], remove_missing=False, new=new_household)
     result = _status(data.birth_date, data.hukou_county_code, data.arrival_date, on)
     child = Child.objects.create(
         file_no=reserve_file_numbers(1)[0],
@@ -397,7 +411,8 @@ def child_register(*, actor, data: ChildInput, batch: str = "", on: dt.date | No
         **_child_fields(data, checked),
         **_status_fields(result, on),
     )
-    after = snapshot(child)
+    units = {u.pk: u.name for u in (township, village) if u is not None}
+    after = snapshot(child, units=units, guardians=guardians)
     record(
         actor=actor,
         action="create",
