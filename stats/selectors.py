@@ -145,7 +145,7 @@ def measure_trend(*, scope: StatsScope, on: dt.date, period: Period | None = Non
     rows = []
     for month_end in ends:
         key = (month_end.year, month_end.month)
-        source = "按档案日期推算" if key in reconstructed else ("每日快照" if key in totals else "无数据")
+        source = "推算" if key in reconstructed else ("快照" if key in totals else "无数据")
         rows.append([f"{month_end.year}年{month_end.month}月", totals.get(key, 0), source])
     return Measure(
         name="trend",
@@ -153,7 +153,7 @@ def measure_trend(*, scope: StatsScope, on: dt.date, period: Period | None = Non
         columns=["月份", "流动儿童人数", "来源"],
         rows=rows,
         chart_kind="line",
-        note="每月取月末（本月取最近一次）的快照；系统启用前的月份按认定日期、关闭日期和出生日期推算。",
+        note="每月取月末（本月取最近一次）的每日快照；“推算”为系统启用前的月份，按认定日期、关闭日期和出生日期推算。",
     )
 
 

@@ -114,6 +114,7 @@ def measure_compliance(*, scope: StatsScope, on: dt.date, period: Period | None 
         ]
         for r in rows_
     ]
+    rows.sort(key=lambda row: (row[3] if row[3] is not None else 101, row[0]))  # the lowest first
     totals = [sum(r[i] for r in rows) for i in (1, 2, 4, 5)]
     total = [
         "合计",
@@ -137,14 +138,14 @@ def measure_compliance(*, scope: StatsScope, on: dt.date, period: Period | None 
             "联系率（%）",
         ],
         rows=rows,
-        chart_kind="bar",
+        chart_kind="hbar",
         count_columns=(1, 2, 4, 5),
         rate_columns={3: (1, 2), 6: (4, 5)},
         chart_columns=(3, 6),
         total=total,
         note=(
             f"统计期 {period.label}：统计期开始前已负有走访（联系）责任的儿童中，统计期内至少走访（联系）一次的比例。"
-            "按走访周期统计时，请把统计期设为一个季度（联系为一个月）。"
+            "按走访率从低到高排列。按走访周期统计时，请把统计期设为一个季度（联系为一个月）。"
         ),
     )
 

@@ -132,8 +132,8 @@ def test_trend_reconstructs_months_before_the_system(twelve):
     counts = [row[1] for row in m.rows]
     # #1 migrant from 2025-09-01; #12 (closed 2026-05-01) counted until April.
     assert counts == [10, 10, 11, 11, 11, 11, 11, 11, 11, 11, 10, 10]
-    assert m.rows[-1][2] == "每日快照"
-    assert m.rows[0][2] == "按档案日期推算"
+    assert m.rows[-1][2] == "快照"
+    assert m.rows[0][2] == "推算"
 
 
 def test_trend_prefers_real_snapshots(twelve, city):
@@ -144,7 +144,7 @@ def test_trend_prefers_real_snapshots(twelve, city):
     )
     m = selectors.measure_trend(scope=StatsScope(township_ids=frozenset({city.yuekou.pk})), on=ON)
     january = next(row for row in m.rows if row[0] == "2026年1月")
-    assert january[1:] == [50, "每日快照"]
+    assert january[1:] == [50, "快照"]
 
 
 def test_measures_of_a_township_cover_only_it(twelve, city):

@@ -47,6 +47,8 @@
 
   function options(data, narrow) {
     var base = { color: COLORS, tooltip: tooltip(data), animation: false };
+    // Rates (the column heading says %) are drawn on a 0-100 axis.
+    var percent = data.series.every(function (s) { return s.name.indexOf("%") >= 0; });
     if (data.series.length > 1) { base.legend = { top: 0, type: "scroll" }; }
     if (data.kind === "pie") {
       var series = data.series[0];
@@ -64,7 +66,8 @@
     }
     if (data.kind === "hbar") {
       base.grid = { left: 8, right: 48, top: data.series.length > 1 ? 28 : 8, bottom: 8, containLabel: true };
-      base.xAxis = { type: "value", axisLabel: { hideOverlap: true } };
+      base.xAxis = { type: "value", splitNumber: narrow ? 3 : 5, axisLabel: { hideOverlap: true } };
+      if (percent) { base.xAxis.max = 100; }
       base.yAxis = {
         type: "category", inverse: true, data: data.categories,
         axisLabel: { width: narrow ? 96 : 180, overflow: "truncate", interval: 0 }
@@ -78,6 +81,7 @@
       axisLabel: { interval: 0, rotate: narrow || data.categories.length > 8 ? 40 : 0, hideOverlap: false }
     };
     base.yAxis = { type: "value", minInterval: 1 };
+    if (percent) { base.yAxis.max = 100; }
     if (data.kind === "line") {
       base.series = data.series.map(function (series) {
         return {
@@ -102,7 +106,8 @@
     var data = JSON.parse(source.textContent);
     if (data.kind === "hbar") {
       // Ranked bars: enough height for every category to stay legible on a phone.
-      element.style.height = Math.max(220, data.categories.length * 26 + 40) + "px";
+      var perRow = 26 + 14 * (data.series.length - 1);
+      element.style.height = Math.max(220, data.categories.length * perRow + 60) + "px";
     }
     var chart = echarts.init(element, null, { renderer: "svg" });
     chart.setOption(options(data, element.clientWidth < 480));
