@@ -266,3 +266,66 @@ def write_feed(
             sheet.append(line)
         workbook.save(path)
     return truth
+
+
+def write_feed_from_registry(
+    path: str | Path,
+    *,
+    source: str = "education",
+    rows: int,
+    seed: int = 1,
+    registered_share: float = 0.8,
+    noise: float = 0.3,
+) -> list[dict]:
+    """A feed drawn from the children in the database (of any size: sampled by primary key in
+    chunks, never loaded whole), the rest invented; written as by ``write_feed``."""
+    from registry.models import Child, Guardian
+
+    rng = random.Random(seed)
+    bounds = Child.objects.filter(closed_at__isnull=True).order_by("pk").values_list("pk", flat=True)
+    first, last = bounds.first(), bounds.last()
+    wanted = round(rows * registered_share)
+    people: list[dict] = []
+    if first is not None:
+        seen: set[int] = set()
+        attempts = 0
+        while len(people) < wanted and attempts < 20:
+            attempts += 1
+            picks = sorted(
+                {rng.randint(first, last) for _ in range(min(5000, 2 * (wanted - len(people))))} - seen
+            )
+            seen.update(picks)
+            for i in range(0, len(picks), 500):
+                chunk = list(
+                    Child.objects.filter(pk__in=picks[i : i + 500], closed_at__isnull=True).values(
+                        "pk",
+                        "name",
+                        "sex",
+                        "birth_date",
+                        "id_number",
+                        "address",
+                        "household_id",
+                        "household__address",
+                    )
+                )
+                guardians: dict[int, tuple[str, str]] = {}
+                for household_id, name, phone in (
+                    Guardian.objects.filter(household_id__in={c["household_id"] for c in chunk})
+                    .order_by("household_id", "-is_primary", "id")
+                    .values_list("household_id", "name", "phone")
+                ):
+                    guardians.setdefault(household_id, (name, phone))
+                for c in chunk:
+                    g_name, g_phone = guardians.get(c["household_id"], ("", ""))
+                    people.append(
+                        {
+                            "name": c["name"], "sex": c["sex"], "birth_date": c["birth_date"],
+                            "id_number": c["id_number"], "guardian_name": g_name, "guardian_phone": g_phone,
+                            "address": c["address"] or c["household__address"],
+                        }
+                    )  # fmt: skip
+                    if len(people) >= wanted:
+                        break
+                if len(people) >= wanted:
+                    break
+    return write_feed(path, source, people, rows=rows, seed=seed, noise=noise)

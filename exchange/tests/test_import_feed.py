@@ -188,3 +188,16 @@ def test_rows_never_store_clear_identifiers(registry, tmp_path):
     )
     stored = str(FeedRow.objects.get().values)
     assert child.id_number not in stored and "13800000003" not in stored
+
+
+def test_feed_from_the_registry_in_the_database(registry, tmp_path):
+    from exchange.testing import write_feed_from_registry
+
+    path = tmp_path / "bench.xlsx"
+    truth = write_feed_from_registry(path, source="education", rows=10, seed=1, noise=0.0)
+    report = run_feed(path, "education", tmp_path)
+    known = [t for t in truth if t["child_id_number"]]
+    assert len(truth) == 10 and 1 <= len(known) <= 8
+    for row, t in zip(report["rows"], truth, strict=True):
+        if t["child_id_number"]:
+            assert row["child_id_number"] == t["child_id_number"]
