@@ -3,9 +3,9 @@
 ``servicelist.rules`` is the one definition of what a rule means; this module
 feeds it registry data (``child_facts``) and, for counting over a large
 registry, translates a rule into a ``Q`` with exactly the same meaning
-(``rule_q``). A rule over facts the database cannot compare portably (the
-JSON list of 保障类别) raises ``Untranslatable`` and is counted in Python, chunk
-by chunk.
+(``rule_q``). A rule over facts a database backend cannot compare (the JSON
+list of 保障类别 outside PostgreSQL and SQLite) raises ``Untranslatable`` and is
+counted in Python, chunk by chunk.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from servicelist import rules
 
@@ -205,6 +207,20 @@ def _bool_fact_q(name: str) -> Q:
     raise Untranslatable(name)
 
 
+def _security_q(category: str) -> Q:
+    """Children whose 保障类别 list holds ``category`` (an exact element, so 低保 is not 低保边缘)."""
+    if connection.vendor == "postgresql":
+        return Q(security__contains=[category])
+    if connection.vendor == "sqlite":
+        # JSON1 decodes the stored text (Django writes it with \u escapes) element by element.
+        from registry.models import Child
+
+        table = connection.ops.quote_name(Child._meta.db_table)
+        sql = f"SELECT c.id FROM {table} c, json_each(c.security) j WHERE j.value = %s"  # noqa: S608
+        return Q(pk__in=RawSQL(sql, (category,)))  # noqa: S611 - fixed identifiers, value as parameter
+    raise Untranslatable("security")
+
+
 def rule_q(rule: Any, on: dt.date) -> Q:
     """A condition on registry.Child equivalent to the (valid) rule on ``on``. Raises Untranslatable."""
     if rule is True:
@@ -233,6 +249,11 @@ def rule_q(rule: Any, on: dt.date) -> Q:
         return _enum_q("school_stage", rules.SCHOOL_STAGES, op, value)
     if name == "health":
         return _enum_q("health", rules.HEALTH_STATES, op, value)
+    if name == "security" and op in ("contains", "contains_any"):
+        q = Q(pk__in=[])
+        for category in [value] if op == "contains" else value:
+            q |= _security_q(category)
+        return q
     if fact.type == "bool":
         q = _bool_fact_q(name)
         if op == "is_true" or (op == "eq" and value is True) or (op == "ne" and value is False):

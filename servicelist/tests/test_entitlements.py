@@ -201,6 +201,14 @@ SQL_RULES = [
     {"fact": "emergency_hardship", "op": "is_true"},
     {"fact": "key_attention", "op": "is_true"},
     {"not": {"fact": "health", "op": "eq", "value": "健康"}},
+    {"fact": "security", "op": "contains", "value": "低保"},
+    {"fact": "security", "op": "contains_any", "value": ["孤儿", "特困"]},
+    {
+        "all": [
+            {"fact": "security", "op": "contains", "value": "特困"},
+            {"not": {"fact": "security", "op": "contains", "value": "孤儿"}},
+        ]
+    },
     {
         "any": [
             {"fact": "age_years", "op": "lte", "value": 2},
@@ -228,9 +236,13 @@ def mixed_children(city):
         )
         for b, s, h, d in rows
     ]
+    Child.objects.filter(pk=made[1].pk).update(security=["低保边缘"])
+    Child.objects.filter(pk=made[2].pk).update(security=["低保", "特困"])
+    Child.objects.filter(pk=made[3].pk).update(security=["特困", "孤儿"])
     # A leap-day birthday (common.testing.make_child cannot derive a guardian's ID from one).
     Child.objects.filter(pk=made[-1].pk).update(birth_date=dt.date(2016, 2, 29))
-    made[-1].refresh_from_db()
+    for child in made:
+        child.refresh_from_db()
     NeedFlag.objects.create(child=made[0], kind="emergency_hardship", set_by=city.yuekou_supervisor)
     return made
 
@@ -249,13 +261,16 @@ def test_leap_day_births_in_sql():
     assert eligibility.latest_birth_for(12, dt.date(2025, 3, 31)) == dt.date(2024, 3, 31)
 
 
-def test_count_matching_uses_python_for_the_security_list(mixed_children):
+def test_count_matching_in_sql_and_in_python_agree(mixed_children, monkeypatch):
     Child.objects.filter(pk=mixed_children[0].pk).update(security=["孤儿"])
     version = list_in_force()
-    counts = eligibility.count_matching(
-        {s.no: s.rule for s in version.services.all()}, Child.objects.all(), TODAY, chunk=3
-    )
-    assert counts[10] == 1 and counts[18] == 1
-    assert counts[6] == len(mixed_children)
-    with pytest.raises(eligibility.Untranslatable):
-        eligibility.rule_q({"fact": "security", "op": "contains", "value": "低保"}, TODAY)
+    rules_by_no = {s.no: s.rule for s in version.services.all()}
+    in_sql = eligibility.count_matching(rules_by_no, Child.objects.all(), TODAY)
+    assert in_sql[10] == 2 and in_sql[13] == 1 and in_sql[14] == 1 and in_sql[18] == 2
+    assert in_sql[6] == len(mixed_children)
+
+    def untranslatable(rule, on):
+        raise eligibility.Untranslatable("test")
+
+    monkeypatch.setattr(eligibility, "rule_q", untranslatable)
+    assert eligibility.count_matching(rules_by_no, Child.objects.all(), TODAY, chunk=3) == in_sql
