@@ -1,5 +1,7 @@
 """The command and report contract, and the matching bands on the hard cases end to end."""
 
+import json
+
 import pytest
 from django.core.management.base import CommandError
 
@@ -157,6 +159,8 @@ def test_unmapped_required_field_is_a_chinese_error_and_columns_fixes_it(registr
     with pytest.raises(CommandError) as exc:
         run_feed(path, "education", tmp_path)
     assert "姓名" in str(exc.value) and "--columns" in str(exc.value)
+    failed = json.loads((tmp_path / "report-f.json").read_text(encoding="utf-8"))
+    assert failed["rows"] == [] and "姓名" in failed["summary"]["error"]
     assert FeedBatch.objects.get().status == FeedBatch.Status.MAPPING
     report = run_feed(path, "education", tmp_path, columns="name=孩子,id_number=证号")
     assert report["rows"][0]["child_id_number"] == child.id_number

@@ -95,6 +95,9 @@ class Command(BaseCommand):
                 is_complete_list=complete, progress=advance,
             )  # fmt: skip
         except (TableError, ExchangeError) as exc:
+            if report:
+                failed = {"rows": [], "summary": {"source": source, "status": "failed", "error": str(exc)}}
+                Path(report).write_text(json.dumps(failed, ensure_ascii=False, indent=1), encoding="utf-8")
             raise CommandError(str(exc)) from exc
         finally:
             if progress:
