@@ -466,12 +466,22 @@ def _may_list_children(user) -> bool:
 
 
 @require("stats.view", "services.view")
+def _department_filter(request):
+    from network.models import Department
+
+    code = request.GET.get("department") or ""
+    return Department.objects.filter(code=code).first() if code else None
+
+
 def gaps(request):
     service_no = request.GET.get("service")
     service_no = int(service_no) if service_no and service_no.isdigit() else None
+    department = _department_filter(request)
     version = selectors.list_in_force()
     # Counts within the user's statistics scope (selectors.gap_entitlements applies it).
-    rows = selectors.gap_counts(request.user, service_no=service_no)
+    rows = selectors.gap_counts(
+        request.user, service_no=service_no, department_id=department.pk if department else None
+    )
     by_service: dict[int, dict] = {}
     for row in rows:
         entry = by_service.setdefault(
@@ -510,6 +520,8 @@ def gaps(request):
             "version": version,
             "services": version.services.order_by("no") if version else [],
             "service_no": service_no,
+            "department": department,
+            "departments": _departments_of(version),
             "townships": [name for _code, name in townships],
             "table": table,
             "children_rows": children_rows,
@@ -521,13 +533,24 @@ def gaps(request):
     )
 
 
+def _departments_of(version) -> list:
+    if version is None:
+        return []
+    from network.models import Department
+
+    return list(Department.objects.filter(pk__in=version.services.values("department_links__department")))
+
+
 @require("stats.export")
 def gaps_export(request):
     kind = request.GET.get("kind", "counts")
     service_no = request.GET.get("service")
     service_no = int(service_no) if service_no and service_no.isdigit() else None
+    department = _department_filter(request)
     sheets = []
-    rows = selectors.gap_counts(request.user, service_no=service_no)
+    rows = selectors.gap_counts(
+        request.user, service_no=service_no, department_id=department.pk if department else None
+    )
     sheets.append(
         (
             "服务覆盖缺口",

@@ -32,6 +32,15 @@ def test_counts_per_service_department_and_township(city):
     assert sum(r["count"] for r in seventeen if r["department"] == "妇联") == 3
 
 
+def test_filter_by_department(city, client, login):
+    _children(city)
+    login(city.leader)
+    response = client.get("/services/gaps/?department=womens_federation")
+    assert {row["department"] for row in response.context["table"]} == {"妇联"}
+    assert {row["no"] for row in response.context["table"]} == {17, 20, 21, 22}
+    assert client.get("/services/gaps/?department=nonsense&service=x").status_code == 200
+
+
 def test_supervisors_count_their_township_only(city):
     _children(city)
     rows = selectors.gap_counts(city.yuekou_supervisor, service_no=3)
