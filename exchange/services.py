@@ -130,6 +130,15 @@ def feed_import(
     with table:
         batch.columns = table.mapping
         batch.warnings = list(table.warnings)
+        earlier = (
+            FeedBatch.objects.filter(source=source, sha256=batch.sha256, status=FeedBatch.Status.DONE)
+            .exclude(pk=batch.pk)
+            .order_by("-created_at")
+            .first()
+        )
+        if batch.sha256 and earlier is not None:
+            when = timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M")
+            batch.warnings.insert(0, f"同一文件已于 {when} 导入过（第{earlier.pk}批）；重复的行会再次比对")
         batch.save(update_fields=["columns", "warnings"])
         rows = [(row.number, row.values, row.extras) for row in table.rows()]
     return _run(actor=actor, batch=batch, rows=rows, progress=progress)

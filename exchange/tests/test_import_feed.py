@@ -205,3 +205,10 @@ def test_feed_from_the_registry_in_the_database(registry, tmp_path):
     for row, t in zip(report["rows"], truth, strict=True):
         if t["child_id_number"]:
             assert row["child_id_number"] == t["child_id_number"]
+
+
+def test_the_same_file_twice_is_noted(registry, tmp_path):
+    path = write_csv(tmp_path / "f.csv", [HEAD, _edu_row(registry["wang"], phone="13800000003")])
+    run_feed(path, "education", tmp_path)
+    again = run_feed(path, "education", tmp_path)
+    assert "导入过" in again["summary"]["warnings"][0]
