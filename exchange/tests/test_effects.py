@@ -169,3 +169,12 @@ def test_rollback_removes_unconfirmed_flags_it_raised(registry, city, tmp_path):
     assert _open_findings(child, "family_hardship").exists()
     feed_rollback(actor=city.admin, batch=FeedBatch.objects.get())
     assert not _open_findings(child, "family_hardship").exists()
+
+
+def test_effects_show_on_the_childs_file(registry, city, login, client, tmp_path):
+    child = registry["wang"]
+    rows = [["学生姓名", "学生身份证号", "年级"], [child.name, child.id_number, "四年级"]]
+    run_feed(write_csv(tmp_path / "e.csv", rows), "education", tmp_path)
+    login(city.yuekou_supervisor)
+    page = client.get(f"/children/{child.pk}/").content.decode()
+    assert "部门数据" in page and "feed-" in page and "四年级" in page
