@@ -465,7 +465,6 @@ def _may_list_children(user) -> bool:
     return has_capability(user, "services.view")
 
 
-@require("stats.view", "services.view")
 def _department_filter(request):
     from network.models import Department
 
@@ -473,6 +472,7 @@ def _department_filter(request):
     return Department.objects.filter(code=code).first() if code else None
 
 
+@require("stats.view", "services.view")
 def gaps(request):
     service_no = request.GET.get("service")
     service_no = int(service_no) if service_no and service_no.isdigit() else None
