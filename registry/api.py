@@ -5,11 +5,29 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers
+from rest_framework.pagination import PageNumberPagination
 
 from access.api import HasCapability
 from audit.services import record
 from registry import selectors
 from registry.models import Child, Guardian
+from registry.paging import CappedPaginator
+
+
+class ChildPagination(PageNumberPagination):
+    """``count`` stops at 10,000 (then ``count_capped`` is true): no full COUNT over a city."""
+
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.capped
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_capped"] = {"type": "boolean"}
+        return schema
 
 
 class GuardianSerializer(serializers.ModelSerializer):
@@ -106,6 +124,7 @@ def _int(value):
 )
 class ChildListView(generics.ListAPIView):
     serializer_class = ChildListSerializer
+    pagination_class = ChildPagination
     permission_classes = [HasCapability("registry.view")]
 
     def get_queryset(self):

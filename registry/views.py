@@ -40,27 +40,10 @@ from registry.forms import (
     guardians_from,
 )
 from registry.models import CensusRound, CensusTask, ChildDocument, Transfer
+from registry.paging import CappedPaginator
 from registry.sections import rendered_sections
 
 PAGE_SIZE = 30
-
-
-class _FastPaginator(Paginator):
-    """Counting a million rows on every page is slow: cap the count and say "10000+"."""
-
-    CAP = 10_000
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.capped = False
-
-    @property
-    def count(self):
-        if not hasattr(self, "_count"):
-            n = self.object_list[: self.CAP + 1].count()
-            self.capped = n > self.CAP
-            self._count = min(n, self.CAP)
-        return self._count
 
 
 # ---------------------------------------------------------------- list
@@ -79,7 +62,7 @@ def child_list(request):
         state=params.get("state") or "open",
         stale=bool(params.get("stale")),
     )
-    paginator = _FastPaginator(qs, PAGE_SIZE)
+    paginator = CappedPaginator(qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
