@@ -13,6 +13,7 @@ class LedgerImport(models.Model):
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("已上传")
         PREVIEWED = "previewed", _("待确认")
+        COMMITTING = "committing", _("正在导入")
         COMMITTED = "committed", _("已导入")
         FAILED = "failed", _("失败")
 

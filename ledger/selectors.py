@@ -129,3 +129,8 @@ def planned_counts(ledger_import: LedgerImport) -> dict[str, int]:
 
     rows = LedgerImportRow.objects.filter(ledger_import=ledger_import, valid=True)
     return dict(rows.values_list("planned").annotate(n=Count("pk")).values_list("planned", "n"))
+
+
+def committed_count(ledger_import: LedgerImport) -> int:
+    """Rows of a committing import that have an outcome already (the progress shown)."""
+    return LedgerImportRow.objects.filter(ledger_import=ledger_import, valid=True).exclude(outcome="").count()

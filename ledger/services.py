@@ -155,6 +155,7 @@ class _Run:
         self.city = trusted or scope.city
         self.township_ids = scope.township_ids
         self.seen: dict[str, int] = {}
+        self.touched: set[int] = set()  # townships whose children changed (for the statistics)
 
     def check(self, number: int, values: dict, extras: dict) -> _Checked:
         result = parse_row(values, on=self.on, places=self.places, extras=extras)
@@ -234,6 +235,7 @@ class _Run:
                 except RegistryError as exc:
                     outcome.reason = str(exc)
                     continue
+                self.touched.add(child.township_id)
                 outcome.file_no = child.file_no
                 outcome.migrant_status = str(child.migrant_status)
                 outcome.child_id = child.pk
@@ -387,15 +389,29 @@ def ledger_upload(
     return ledger_import
 
 
-def ledger_commit(*, actor, ledger_import: LedgerImport, batch_size: int = CHUNK) -> LedgerImport:
-    """Commit the valid rows of a previewed import, one transaction per chunk of rows."""
+def ledger_commit_claim(*, actor, ledger_import: LedgerImport) -> None:
+    """Mark a previewed import as being committed: a second click (or a second worker) does nothing."""
     if not has_capability(actor, "registry.import"):
         raise PermissionDenied("您的角色无权导入台账")
     updated = LedgerImport.objects.filter(pk=ledger_import.pk, status=LedgerImport.Status.PREVIEWED).update(
-        status=LedgerImport.Status.UPLOADED
-    )  # claimed: a second click does nothing
+        status=LedgerImport.Status.COMMITTING
+    )
     if updated != 1:
         raise ImportRefused("该批次已经导入或正在导入，不能重复确认")
+    ledger_import.status = LedgerImport.Status.COMMITTING
+
+
+def ledger_commit(
+    *, actor, ledger_import: LedgerImport, batch_size: int = CHUNK, claimed: bool = False
+) -> LedgerImport:
+    """Commit the valid rows of a previewed import, one transaction per chunk of rows.
+
+    ``claimed``: ``ledger_commit_claim`` was called already (the background task).
+    """
+    if not claimed:
+        ledger_commit_claim(actor=actor, ledger_import=ledger_import)
+    elif ledger_import.status != LedgerImport.Status.COMMITTING:
+        raise ImportRefused("该批次不在待导入状态")
     run = _Run(actor=actor, ledger_import=ledger_import)
     last = 0
     try:
@@ -418,6 +434,7 @@ def ledger_commit(*, actor, ledger_import: LedgerImport, batch_size: int = CHUNK
         raise ImportRefused(
             "导入中途出错而中断：已完成的批次已经导入，其余行未导入。请刷新查看结果，并联系管理员"
         ) from exc
+    _refresh_statistics(run.touched)
     counts = _count(ledger_import)
     ledger_import.registered = counts.get("registered", 0)
     ledger_import.updated = counts.get("updated", 0)
@@ -436,6 +453,15 @@ def ledger_commit(*, actor, ledger_import: LedgerImport, batch_size: int = CHUNK
         batch=ledger_import.batch,
     )
     return ledger_import
+
+
+def _refresh_statistics(township_ids: set[int]) -> None:
+    """Ask the statistics to rebuild the touched townships (a background task)."""
+    if not township_ids:
+        return
+    from stats.tasks import refresh_townships
+
+    transaction.on_commit(lambda: refresh_townships.enqueue(sorted(township_ids)))
 
 
 def _commit_stored(run: _Run, rows: list[LedgerImportRow]) -> None:
@@ -545,6 +571,7 @@ def ledger_import_file(
         ledger_import.error = str(exc)
         ledger_import.save(update_fields=["status", "error"])
         raise ImportRefused(str(exc)) from exc
+    _refresh_statistics(run.touched)
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.outcome] = counts.get(o.outcome, 0) + 1

@@ -16,7 +16,9 @@ from access.policy import has_capability
 from common.excel import write_xlsx
 from ledger import selectors, services
 from ledger.forms import ExportForm, UploadForm
+from ledger.tasks import commit_ledger_import
 
+INLINE_ROWS = 2000  # larger imports are committed by a background task
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -59,6 +61,7 @@ def preview(request, pk):
             "rejected": selectors.rejected_preview(ledger_import),
             "warnings": selectors.warning_summary(ledger_import),
             "planned": selectors.planned_counts(ledger_import),
+            "done": selectors.committed_count(ledger_import) if ledger_import.status == "committing" else 0,
         },
     )
 
@@ -68,6 +71,12 @@ def preview(request, pk):
 def confirm(request, pk):
     ledger_import = get_object_or_404(selectors.imports_visible(request.user), pk=pk)
     try:
+        if ledger_import.valid_rows > INLINE_ROWS:
+            # A large ledger takes minutes: commit it in the background, the page shows progress.
+            services.ledger_commit_claim(actor=request.user, ledger_import=ledger_import)
+            commit_ledger_import.enqueue(ledger_import.pk, request.user.pk)
+            messages.info(request, "正在后台导入，本页会自动刷新显示进度")
+            return redirect("ledger:preview", pk=ledger_import.pk)
         services.ledger_commit(actor=request.user, ledger_import=ledger_import)
     except services.ImportRefused as exc:
         messages.error(request, str(exc))

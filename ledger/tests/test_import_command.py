@@ -232,3 +232,23 @@ def test_columns_option_maps_unknown_headers(city, tmp_path):
         "name=名字,id_number=证件,township=居住地,hukou_county_code=户籍代码,arrival_date=流入日期",
     )
     assert report["rows"][0]["outcome"] == "registered", report["rows"][0]
+
+
+def test_statistics_are_refreshed_for_the_touched_townships(
+    city, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    import stats.tasks
+
+    asked = []
+
+    class Recorder:
+        def enqueue(self, ids):
+            asked.append(ids)
+
+    monkeypatch.setattr(stats.tasks, "refresh_townships", Recorder())
+    path = tmp_path / "stats.xlsx"
+    write_ledger(path, 40, seed=12, bad_share=0, on=ON)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(path, tmp_path)
+    townships = sorted(set(Child.objects.values_list("township_id", flat=True)))
+    assert asked == [townships]

@@ -271,3 +271,18 @@ def test_an_unexpected_failure_during_commit_is_reported_not_a_500(client, city,
     assert response.status_code == 200 and "导入中途出错而中断" in response.content.decode()
     ledger_import.refresh_from_db()
     assert ledger_import.status == "failed" and Child.objects.count() == 0
+
+
+def test_a_large_import_is_committed_in_the_background(client, city, login, mixed, monkeypatch):
+    import ledger.views
+
+    monkeypatch.setattr(ledger.views, "INLINE_ROWS", 1)
+    login(city.yuekou_supervisor)
+    upload(client, ledger_csv(mixed))
+    ledger_import = LedgerImport.objects.get()
+    response = client.post(reverse("ledger:confirm", args=[ledger_import.pk]))
+    assert response.status_code == 302
+    ledger_import.refresh_from_db()  # the test settings run tasks at once
+    assert ledger_import.status == "committed" and ledger_import.registered == 2
+    assert client.post(reverse("ledger:confirm", args=[ledger_import.pk])).status_code == 302
+    assert Child.objects.count() == 2
