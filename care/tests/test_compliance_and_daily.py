@@ -165,3 +165,12 @@ def test_escalation_step_shows_on_the_register_and_the_file(city, kids, today, l
     section = sections(city.yuekou_supervisor, child)[0]
     assert "报告公安机关" in section.html
     assert sections(city.leader, child) == []
+
+
+def test_care_section_appears_on_the_registry_file(city, kids, login, client):
+    services.flag_raise(actor=city.yuekou_supervisor, child=kids["own"], category="dropout", source="manual")
+    login(city.yuekou_director)
+    response = client.get(reverse("registry:detail", args=[kids["own"].pk]))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "重点关注与走访" in text and "失辍学" in text
