@@ -466,6 +466,22 @@ class _Row:
         return None
 
 
+_YEAR_MONTH = re.compile(r"^(\d{4})(?:[-/.年]?)(\d{1,2})月?$")
+
+
+def year_month(value: Any) -> tuple[int, int] | None:
+    """(year, month) of a 年月 value such as 2015.3, 2015年3月, 201503; None otherwise."""
+    if not isinstance(value, str | int):
+        return None
+    match = _YEAR_MONTH.match(_key(value))
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2])
+    if not (1900 <= year <= 2100 and 1 <= month <= 12):
+        return None
+    return year, month
+
+
 def _id_message(label: str, exc: Exception) -> str:
     message = str(exc)
     if message.startswith("身份证号"):
@@ -521,10 +537,21 @@ def parse_row(
     if sex_raw and not sex:
         errors.append(f"性别“{sex_raw}”无法识别，应为 男 或 女")
     birth_date = None
+    birth_month = None  # a 出生年月 column holds only the year and month
     try:
         birth_date = parse_date_or_none(row.values.get("birth_date"), field="出生日期")
     except InvalidDate as exc:
-        errors.append(str(exc))
+        birth_month = year_month(row.values.get("birth_date"))
+        if birth_month is None:
+            errors.append(str(exc))
+    if facts is not None and birth_month is not None:
+        if birth_month != (facts.birth_date.year, facts.birth_date.month):
+            errors.append(
+                f"出生年月 {birth_month[0]}年{birth_month[1]}月与公民身份号码中的出生日期 "
+                f"{facts.birth_date.isoformat()} 不符"
+            )
+    elif birth_month is not None:
+        errors.append("出生日期只有年月，且没有可用的公民身份号码，无法确定出生日期")
     if facts is not None:
         id_sex = "男" if facts.sex == "M" else "女"
         if sex and sex != id_sex:
@@ -542,7 +569,12 @@ def parse_row(
     try:
         arrival_date = parse_date_or_none(row.values.get("arrival_date"), field="到达本地日期")
     except InvalidDate as exc:
-        errors.append(str(exc))
+        arrival_month = year_month(row.values.get("arrival_date"))
+        if arrival_month is None:
+            errors.append(str(exc))
+        else:
+            arrival_date = dt.date(*arrival_month, 1)
+            warnings.append(f"到达本地日期只有年月，已按 {arrival_date.isoformat()} 计算")
     if arrival_date is not None:
         if arrival_date > on:
             errors.append(f"到达本地日期 {arrival_date.isoformat()} 晚于今天，请核对")

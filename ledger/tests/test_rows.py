@@ -233,3 +233,21 @@ def test_any_valid_id_and_date_form_round_trips(places, birth, sequence, form, f
 def test_arbitrary_cells_never_crash(places, values):
     data, errors, warnings = row_to_input(values, on=ON, places=places)
     assert (data is None) == bool(errors)
+
+
+@pytest.mark.parametrize("written", ["2016.3", "2016年3月", "201603", "2016-03", "2016/3"])
+def test_birth_year_and_month_only_must_agree_with_the_id(places, written):
+    data, errors, _ = row_to_input(good(birth_date=written), on=ON, places=places)
+    assert errors == [] and data.birth_date == BIRTH
+
+
+def test_birth_year_and_month_that_disagree_are_rejected(places):
+    assert "出生年月 2016年4月与公民身份号码中的出生日期 2016-03-04 不符" in errors_of(
+        places, birth_date="2016.4"
+    )
+
+
+def test_arrival_year_and_month_counts_from_the_first(places):
+    data, errors, warnings = row_to_input(good(arrival_date="2020年5月"), on=ON, places=places)
+    assert errors == [] and data.arrival_date == dt.date(2020, 5, 1)
+    assert any("只有年月" in w for w in warnings)
