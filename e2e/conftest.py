@@ -76,3 +76,18 @@ def log_in(page, username: str, password: str = "Demo-2026!") -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def log_in_with_second_factor(page, username: str) -> None:
+    """Log in a role that needs TOTP: enrol the device the page creates and type its current code."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    log_in(page, username)
+    assert "/accounts/otp/" in page.url
+    device = TOTPDevice.objects.get(user__username=username)
+    page.fill(
+        "input[name=code]", f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+    )
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("networkidle")

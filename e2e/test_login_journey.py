@@ -2,7 +2,7 @@ import pytest
 
 from e2e.conftest import log_in, shot
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_director_logs_in_on_a_phone_and_sees_the_workbench(phone, city):

@@ -6,7 +6,7 @@ import pytest
 
 from e2e.conftest import log_in, shot
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_family_reads_the_list_and_checks_what_a_child_can_get(phone, city):

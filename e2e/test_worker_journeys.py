@@ -8,7 +8,7 @@ import pytest
 from common.testing import make_id
 from e2e.conftest import log_in, shot
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_director_registers_a_child_on_a_phone(phone, city):
