@@ -9,6 +9,8 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 URL = "/api/v1/public/entitlements/check"
 ON = dt.date(2025, 9, 1)
@@ -371,3 +373,53 @@ def test_rate_limited():
 
 def test_only_post():
     assert Client().get(URL).status_code == 405
+
+
+# --- whatever JSON arrives, the answer is a 200 or a 400 -----------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+near_profiles = st.fixed_dictionaries(
+    {},
+    optional={
+        "birth_date": st.dates(min_value=dt.date(1900, 1, 1)).map(str) | json_values,
+        "on_date": st.dates(min_value=dt.date(2025, 7, 30)).map(str) | json_values,
+        "school_stage": st.sampled_from(["小学", "大学", "", None]) | json_values,
+        "health": st.sampled_from(["健康", "残疾", "良好"]) | json_values,
+        "security": st.lists(st.sampled_from(["低保", "孤儿", "无", "富裕"]), max_size=3) | json_values,
+        "housing_difficulty": st.booleans() | json_values,
+        "emergency_hardship": st.booleans() | json_values,
+        "legal_aid_need": st.booleans() | json_values,
+        "disability_category": st.sampled_from(["肢体", "其他"]) | json_values,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(near_profiles | json_values)
+def test_input_parsing_never_raises_anything_but_a_field_error(data):
+    from servicelist.api import CheckInputError, parse_check_input
+
+    try:
+        profile = parse_check_input(data, today=ON)
+    except CheckInputError as error:
+        assert error.errors and all(isinstance(m, str) and m for m in error.errors.values())
+    else:
+        assert isinstance(profile["birth_date"], dt.date) and profile["birth_date"] <= profile["on_date"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(near_profiles)
+def test_the_endpoint_answers_200_or_400(data):
+    from django.core.cache import cache
+
+    cache.clear()  # the rate limit is tested on its own
+    response = post(data)
+    assert response.status_code in (200, 400), response.content.decode()
+    if response.status_code == 400:
+        assert all(isinstance(v, str) for v in response.json().values())
