@@ -102,6 +102,11 @@ class ChildForm(forms.Form):
             townships = townships.filter(Q(pk__in=scope.township_ids) | Q(pk__in=parents))
         self.fields["township"].queryset = townships
         self.fields["village"].queryset = villages_visible(user).order_by("parent_id", "code")
+        # Most people work in one township or one village: preselect it.
+        for name in ("township", "village"):
+            choices = list(self.fields[name].queryset.values_list("pk", flat=True)[:2])
+            if len(choices) == 1 and not self.initial.get(name):
+                self.initial[name] = choices[0]
         if not (scope.city or scope.township_ids) and scope.village_ids:
             self.fields["village"].required = True
         for name, field in self.fields.items():
