@@ -463,8 +463,12 @@ def child_update(
         if reason == CloseReason.LOCAL_HUKOU and current.hukou_county_id != data.hukou_county_code:
             reason = CloseReason.HUKOU_TRANSFERRED
         close = {"closed_at": on, "close_reason": reason, "close_note": result.reason}
+    # The version moves only when a value changes, so that re-importing an unchanged ledger
+    # does not make concurrent editors conflict; the guarded UPDATE runs either way.
+    changed_fields = [k for k, v in fields.items() if k != "status_computed_on" and getattr(current, k) != v]
+    bump = 1 if (changed_fields or close) else 0
     updated = Child.objects.filter(pk=current.pk, version=current.version).update(
-        **fields, **close, version=F("version") + 1, updated_at=timezone.now()
+        **fields, **close, version=F("version") + bump, updated_at=timezone.now()
     )
     if updated != 1:
         raise ConcurrentEdit()
@@ -479,6 +483,12 @@ def child_update(
     child.refresh_from_db()
     after = snapshot(child)
     changes = diff(before, after)
+    if not changes and not close:
+        return {}
+    if not bump:
+        # Only the guardians changed.
+        Child.objects.filter(pk=child.pk).update(version=F("version") + 1)
+        child.refresh_from_db()
     if close:
         changes["档案状态"] = ["在档", f"已关闭（{CloseReason(close['close_reason']).label}）"]
     record(

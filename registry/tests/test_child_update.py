@@ -76,3 +76,22 @@ def test_input_without_id_keeps_the_number_on_file(city, child):
     data.id_number = ""
     child_update(actor=city.yuekou_director, child=child, data=data)
     assert child.id_hash and child.id_number
+
+
+def test_unchanged_input_is_not_a_change(city, child):
+    from audit.models import AuditEvent
+
+    changes = child_update(
+        actor=city.yuekou_director, child=child, data=input_from_child(child), expected_version=1
+    )
+    assert changes == {} and child.version == 1
+    assert not AuditEvent.objects.filter(action="update", object_id=str(child.pk)).exists()
+
+
+def test_guardian_only_change_bumps_the_version(city, child):
+    data = input_from_child(child)
+    data.guardians.append(
+        GuardianInput(name="王秀英", relationship="母亲", phone="13600003333", is_primary=False)
+    )
+    changes = child_update(actor=city.yuekou_director, child=child, data=data, expected_version=1)
+    assert "监护人" in changes and child.version == 2
