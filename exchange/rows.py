@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -60,8 +61,10 @@ def text(value: Any) -> str:
 def scrub(value: Any) -> Any:
     """A value safe to store: long digit runs (ID numbers) and mobile numbers masked."""
     if value is None or isinstance(value, bool | int | float):
-        if isinstance(value, int) and len(str(abs(value))) >= 11:
-            return scrub(str(value))
+        if isinstance(value, float) and not math.isfinite(value):
+            return str(value)  # NaN and infinity are not JSON
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**10:
+            return scrub(str(value)) if abs(value) < 10**40 else "（数值过大）"
         return value
     if isinstance(value, dt.date):
         return value.isoformat()

@@ -279,3 +279,11 @@ def test_police_row_marked_new_by_a_reviewer_is_registered_pending(registry, cit
     assert new.pending_verification and new.residence_permit is True
     row = FeedRow.objects.get(pk=item.row_id)
     assert row.child_id == new.pk and row.phone == ""
+
+
+def test_push_with_odd_json_values_never_fails(registry, city, client):
+    body = '{"source": "education", "rows": [{"姓名": "张三", "出生日期": NaN, "联系电话": 1e400, "年级": 123456789012345678901234567890}]}'
+    response = client.post(
+        "/api/v1/exchange/push", body, content_type="application/json", **_token(city.edu_liaison)
+    )
+    assert response.status_code in (201, 400)

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from common import idnumber
@@ -88,6 +88,7 @@ def test_disability_and_amount_readers():
     assert rows.vaccination_complete("漏种麻腮风") is False and rows.vaccination_complete("全程接种") is True
 
 
+@settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.dictionaries(
         st.sampled_from(["name", "id_number", "birth_date", "sex", "guardian_phone", "address"]),
