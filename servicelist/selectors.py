@@ -65,7 +65,17 @@ def versions() -> QuerySet:
 
 def entitlements_of(*, user, child) -> QuerySet:
     """A child's entitlements (the child was fetched with get_child_or_404, so is in scope)."""
-    qs = Entitlement.objects.filter(child=child).select_related("service", "version").order_by("no")
+    qs = (
+        Entitlement.objects.filter(child=child)
+        .select_related("service", "version")
+        .prefetch_related(
+            Prefetch(
+                "service__department_links",
+                queryset=ServiceDepartment.objects.select_related("department").order_by("position"),
+            )
+        )
+        .order_by("no")
+    )
     return scoped_by_child(user, qs)
 
 
@@ -91,8 +101,10 @@ def inbox(user) -> QuerySet:
     scope = scope_of(user)
     if "services.inbox" not in scope.capabilities or not scope.department_ids:
         return Referral.objects.none()
-    return Referral.objects.filter(department_id__in=scope.department_ids).select_related(
-        "department", "service", "child", "child__township", "child__household"
+    return (
+        Referral.objects.filter(department_id__in=scope.department_ids)
+        .select_related("department", "service", "child", "child__township", "child__household")
+        .prefetch_related("child__household__guardians")
     )
 
 
@@ -137,7 +149,8 @@ def inbox_row(referral: Referral, on: dt.date | None = None) -> InboxRow:
 
     on = on or timezone.localdate()
     child = referral.child
-    guardian = child.household.guardians.order_by("-is_primary", "id").first()
+    guardians = sorted(child.household.guardians.all(), key=lambda g: (not g.is_primary, g.pk))
+    guardian = guardians[0] if guardians else None
     phone, full = "", False
     if guardian is not None:
         # The full number only while the department works on a referral the family agreed to share.

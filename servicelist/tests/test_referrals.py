@@ -292,3 +292,7 @@ def test_file_section_for_the_registry_page(city, pupil):
     assert len(section.context["referrals"]) == 1
     assert sections(city.duobao_supervisor, pupil)[0].context["entitlements"] == []
     assert sections(city.teacher, pupil) == []
+    from django.template.loader import render_to_string
+
+    html = render_to_string(section.template, section.context)
+    assert "义务教育服务" in html and "教育局" in html and "已转介" in html
