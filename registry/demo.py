@@ -286,3 +286,44 @@ def seed(ctx) -> None:
         if task is not None:
             ctx.progress.update(task, advance=size)
     ctx.facts["children_seeded"] = total
+    _seed_census_and_transfer(ctx)
+
+
+def _seed_census_and_transfer(ctx) -> None:
+    """An open census round part-way through (three tasks in five confirmed, set-based) and one
+    transfer waiting for 多宝镇's supervisor, so that those pages show real work."""
+    import datetime as dt
+
+    from django.db.models.functions import Mod
+    from django.utils import timezone
+
+    from registry.models import CensusTask
+    from registry.services import census_open, transfer_request
+
+    admin = ctx.personas.get("admin")
+    supervisor = ctx.personas.get("yuekou_supervisor")
+    if admin is None or not Child.objects.exists():
+        return
+    on = ctx.on
+    census = census_open(
+        actor=admin,
+        name=f"{on.year}年{'春' if on.month <= 6 else '秋'}季摸排",
+        period_start=on - dt.timedelta(days=20),
+        period_end=on + dt.timedelta(days=25),
+        deadline=on + dt.timedelta(days=10),
+    )
+    verified_at = timezone.make_aware(dt.datetime.combine(on, dt.time(10, 0)))
+    CensusTask.objects.filter(round=census).alias(rest=Mod("id", 5)).filter(rest__lt=3).update(
+        status=CensusTask.Status.CONFIRMED, verified_at=verified_at, note="演示数据"
+    )
+    if supervisor is None:
+        return
+    yuekou = Unit.objects.filter(code="429006107").first()
+    duobao = Unit.objects.filter(code="429006100").first()
+    child = (
+        Child.objects.filter(township=yuekou, closed_at__isnull=True).order_by("file_no").first()
+        if yuekou and duobao
+        else None
+    )
+    if child is not None:
+        transfer_request(actor=supervisor, child=child, to_township=duobao, reason="随父母到多宝镇务工居住")
