@@ -310,5 +310,6 @@ class CensusTask(models.Model):
         ]
         indexes = [
             models.Index(fields=["round", "village", "status"], name="census_task_village"),
-            models.Index(fields=["round", "township", "status"], name="census_task_township"),
+            # Covers the per-village progress of one township as well.
+            models.Index(fields=["round", "township", "village", "status"], name="census_task_township_v"),
         ]
