@@ -67,29 +67,31 @@ def _run_all(operations, token, problems: list[str], seen: dict) -> None:
                 pass  # nothing to make invalid: the operation takes no parameters or body
 
 
+@pytest.fixture
+def _connection_kept():
+    """A real WSGI call closes "old" connections when it ends, which would close the test's
+    connection inside its transaction (PostgreSQL); Django's own test client avoids it the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
-def test_no_input_gives_a_server_error(city, settings):
+def test_no_input_gives_a_server_error(_connection_kept, city, settings):
     from django.core.cache import cache
 
     # The public endpoints' limits would turn most generated cases into 429s.
     settings.PUBLIC_RATE_LIMIT = {"help_request": (10**6, 3600), "self_check": (10**6, 60)}
     cache.clear()
     started = time.perf_counter()
-    app = get_wsgi_application()
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", app)
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
     token = Token.objects.create(user=city.admin)
     problems: list[str] = []
     seen: dict[str, list[int]] = {}
     operations = [result.ok() for result in schema.get_all_operations()]
-    # A real WSGI call closes "old" connections when it ends, which would close the test's
-    # connection in its transaction (PostgreSQL); Django's own test client does the same.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        _run_all(operations, token, problems, seen)
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
+    _run_all(operations, token, problems, seen)
     print(
         f"\nschemathesis: {len(operations)} operations × 2 personas × valid/invalid input, "
         f"{sum(len(v) for v in seen.values())} calls, {time.perf_counter() - started:.1f} s"
