@@ -99,3 +99,19 @@ class MeasureCache(models.Model):
                 fields=["name", "scope_key", "period_start", "period_end", "on"], name="stats_cache_unique"
             )
         ]
+
+
+class EntitlementAggregate(models.Model):
+    """Entitlements of open files per township × service number × status, for the list in force."""
+
+    on = models.DateField(_("统计基准日"))
+    township = models.ForeignKey("places.Unit", on_delete=models.CASCADE, related_name="+")
+    version_id = models.PositiveIntegerField(_("服务清单版本"))
+    no = models.PositiveSmallIntegerField(_("服务序号"))
+    status = models.CharField(_("状态"), max_length=16)
+    count = models.PositiveIntegerField(_("人数"))
+
+    class Meta:
+        verbose_name = _("服务享有汇总")
+        verbose_name_plural = _("服务享有汇总")
+        indexes = [models.Index(fields=["township"], name="stats_entitlement_township")]

@@ -362,6 +362,7 @@ class MeasureSpec:
     # Slow at a million children (every child's visits or entitlements): kept for the day in
     # MeasureCache until a summary of the scope is rebuilt.
     cached: bool = False
+    uses_period: bool = True  # False: one cached result a day, whatever the period
 
 
 MEASURES: dict[str, MeasureSpec] = {
@@ -376,7 +377,7 @@ MEASURES: dict[str, MeasureSpec] = {
         MeasureSpec("villages", measure_villages, available=lambda s: s.single_township is not None),
         MeasureSpec("origin_provinces", measure_origin_provinces),
         MeasureSpec("origin_counties", measure_origin_counties),
-        MeasureSpec("files", measure_files),
+        MeasureSpec("files", measure_files, cached=True),
         MeasureSpec(
             "key_attention",
             work.measure_key_attention,
@@ -384,6 +385,7 @@ MEASURES: dict[str, MeasureSpec] = {
             home_title="重点关注儿童",
             home_card=work.card_key_attention,
             cached=True,
+            uses_period=False,
         ),
         MeasureSpec(
             "compliance",
@@ -410,7 +412,6 @@ MEASURES: dict[str, MeasureSpec] = {
             available=lambda s: work.installed(
                 "servicelist.Entitlement", "servicelist.selectors:list_in_force"
             ),
-            cached=True,
         ),
         MeasureSpec(
             "school_obligations",
@@ -479,9 +480,8 @@ def run(spec: MeasureSpec, *, scope: StatsScope, on: dt.date, period: Period) ->
     """Compute a measure, or take it from today's cache when the spec is marked ``cached``."""
     if not spec.cached or not scope.has_area:
         return spec.function(scope=scope, on=on, period=period)
-    key = dict(
-        name=spec.name, scope_key=cache_key(scope), period_start=period.start, period_end=period.end, on=on
-    )
+    start, end = (period.start, period.end) if spec.uses_period else (on, on)
+    key = dict(name=spec.name, scope_key=cache_key(scope), period_start=start, period_end=end, on=on)
     refreshed = AggregateRefresh.objects.all()
     if scope.townships is not None:
         refreshed = refreshed.filter(township_id__in=scope.townships)

@@ -16,7 +16,13 @@ from django.db.models import Case, CharField, Count, Q, Value, When
 from django.utils import timezone
 
 from audit.services import record
-from stats.models import AggregateRefresh, ChildAggregate, OriginAggregate, TownshipSnapshot
+from stats.models import (
+    AggregateRefresh,
+    ChildAggregate,
+    EntitlementAggregate,
+    OriginAggregate,
+    TownshipSnapshot,
+)
 
 # (label, lowest age, highest age + 1) — the plan's age groups; 16+ only for files not yet closed.
 AGE_GROUPS: tuple[tuple[str, int, int], ...] = (
@@ -154,6 +160,8 @@ def refresh_aggregates(
         batch_size=5000,
     )
 
+    _refresh_entitlements(townships=townships, all_townships=township_ids is None, on=on)
+
     for township_id in townships:
         AggregateRefresh.objects.update_or_create(
             township_id=township_id, defaults={"on": on, "refreshed_at": now}
@@ -176,6 +184,42 @@ def refresh_aggregates(
         summary=f"更新统计汇总：{len(townships)} 个乡镇（基准日 {on.isoformat()}）",
     )
     return now
+
+
+def _refresh_entitlements(*, townships: list[int], all_townships: bool, on: dt.date) -> None:
+    """Entitlements per township × service × status for the list in force (when the service
+    list app is installed): the same children as servicelist.selectors.gap_entitlements."""
+    from django.apps import apps
+
+    EntitlementAggregate.objects.filter(township_id__in=townships).delete()
+    try:
+        entitlement = apps.get_model("servicelist", "Entitlement")
+        from servicelist.selectors import list_in_force
+    except (LookupError, ImportError):
+        return
+    version = list_in_force(on)
+    if version is None:
+        return
+    qs = entitlement.objects.filter(version=version, child__closed_at__isnull=True).exclude(
+        child__migrant_status="not_migrant"
+    )
+    if not all_townships:
+        qs = qs.filter(child__township_id__in=townships)
+    grouped = qs.values("child__township_id", "no", "status").annotate(n=Count("id")).order_by()
+    EntitlementAggregate.objects.bulk_create(
+        [
+            EntitlementAggregate(
+                on=on,
+                township_id=r["child__township_id"],
+                version_id=version.pk,
+                no=r["no"],
+                status=r["status"],
+                count=r["n"],
+            )
+            for r in grouped
+        ],
+        batch_size=5000,
+    )
 
 
 def _reconstruct_missing_months(*, townships: list[int], on: dt.date) -> None:

@@ -11,7 +11,7 @@ import datetime as dt
 from importlib import import_module
 
 from django.apps import apps
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
 from stats.measure import Measure, Period, StatsScope, default_period, pct, small_cell, unit_names
 
@@ -281,30 +281,28 @@ def measure_referrals(*, scope: StatsScope, on: dt.date, period: Period | None =
 
 
 def measure_entitlements(*, scope: StatsScope, on: dt.date, period: Period | None = None) -> Measure:
-    from servicelist.models import Entitlement
-    from servicelist.selectors import list_in_force
+    """From the summary (stats.EntitlementAggregate): every child's entitlements are millions of rows."""
+    from servicelist.models import Entitlement, ServiceListVersion
+    from stats.models import EntitlementAggregate
 
-    version = list_in_force(on)
     columns = ["服务项目", "应享人数", "正在享受", "已转介", "家庭放弃", "未开展（缺口）", "覆盖率（%）"]
+    qs = EntitlementAggregate.objects.exclude(status=Entitlement.Status.NOT_APPLICABLE)
+    if scope.townships is not None:
+        qs = qs.filter(township_id__in=scope.townships)
+    version_id = qs.order_by("-version_id").values_list("version_id", flat=True).first()
+    version = ServiceListVersion.objects.filter(pk=version_id).first() if version_id else None
     if version is None:
         return Measure(
             name="entitlements",
-            title="基本服务覆盖缺口",
+            title="基本服务覆盖缺口（按服务项目）",
             columns=columns,
             rows=[],
             chart_kind="table",
             count_columns=(1, 2, 3, 4, 5),
-            note="当前没有生效的基本服务清单。",
+            note="暂无服务享有数据（没有生效的基本服务清单，或尚未汇总）。",
         )
-    # The same children as servicelist.selectors.gap_entitlements: open files, not "非流动儿童".
-    qs = _by_child_township(
-        Entitlement.objects.filter(version=version, child__closed_at__isnull=True).exclude(
-            child__migrant_status="not_migrant"
-        ),
-        scope,
-    ).exclude(status=Entitlement.Status.NOT_APPLICABLE)
     grouped: dict[int, dict[str, int]] = {}
-    for r in qs.values("no", "status").annotate(n=Count("id")).order_by():
+    for r in qs.filter(version_id=version.pk).values("no", "status").annotate(n=Sum("count")).order_by():
         grouped.setdefault(r["no"], {})[r["status"]] = r["n"]
     names = dict(version.services.values_list("no", "name"))
     rows = []
@@ -335,7 +333,7 @@ def measure_entitlements(*, scope: StatsScope, on: dt.date, period: Period | Non
         rate_columns={6: (1, 2)},
         chart_columns=(5,),
         total=["合计（人次）", *totals, pct(totals[1], totals[0])],
-        note=f"按{version}，符合条件的在档儿童；按缺口从多到少排列。",
+        note=f"按{version}，在档的流动儿童和待满6个月儿童；按缺口从多到少排列。",
     )
 
 

@@ -160,6 +160,7 @@ def test_liaison_reads_only_the_referrals_of_the_department(referrals, city, log
 def test_entitlement_coverage_gaps(twelve, city):
     from servicelist.models import Entitlement
     from servicelist.selectors import list_in_force
+    from stats.services import refresh_aggregates
 
     version = list_in_force(ON)
     services = {s.no: s for s in version.services.all()}
@@ -172,12 +173,17 @@ def test_entitlement_coverage_gaps(twelve, city):
         (twelve[9], 2, "declined"),
     ):
         Entitlement.objects.create(child=child, no=no, service=services[no], version=version, status=status)
+    refresh_aggregates(actor=None, on=ON)
     m = work_measures.measure_entitlements(scope=CITY, on=ON)
     assert m.rows == [
         [f"1. {services[1].name}", 3, 1, 1, 0, 1, 33.3],
         [f"2. {services[2].name}", 1, 0, 0, 1, 0, 0.0],
     ]
     assert m.total == ["合计（人次）", 4, 1, 1, 1, 1, 25.0]
+    duobao = work_measures.measure_entitlements(
+        scope=StatsScope(township_ids=frozenset({city.duobao.pk})), on=ON
+    )
+    assert duobao.rows == [[f"2. {services[2].name}", 1, 0, 0, 1, 0, 0.0]]
 
 
 def test_school_obligations(twelve, city):
@@ -258,29 +264,22 @@ def test_home_cards_of_the_leader_include_key_attention(flags, city):
     assert titles["走访完成率"] == "—"  # fewer than five children due
 
 
-def test_slow_measures_are_kept_until_the_summary_is_rebuilt(twelve, city):
-    from servicelist.models import Entitlement
-    from servicelist.selectors import list_in_force
+def test_slow_measures_are_kept_until_the_summary_is_rebuilt(flags, twelve, city):
+    from care.models import RiskCategory, RiskFlag
     from stats.services import refresh_aggregates
 
-    version = list_in_force(ON)
-    service = version.services.get(no=1)
-    Entitlement.objects.create(child=twelve[0], no=1, service=service, version=version, status="receiving")
     scope = selectors.scope_for(city.leader)
     period = Period(start=dt.date(2026, 1, 1), end=ON)
-    first = selectors.compute("entitlements", scope=scope, on=ON, period=period)
-    assert first.rows[0][1] == 1
-    Entitlement.objects.create(child=twelve[1], no=1, service=service, version=version, status="not_started")
-    assert selectors.compute("entitlements", scope=scope, on=ON, period=period).rows[0][1] == 1
+    assert selectors.compute("key_attention", scope=scope, on=ON, period=period).total[1] == 3
+    RiskFlag.objects.create(
+        child=twelve[4], category=RiskCategory.objects.get(code="vagrancy"), source="manual", raised_on=ON
+    )
+    # Kept for the day, whatever the period (the measure does not depend on it) ...
+    other = Period(start=dt.date(2026, 6, 1), end=ON)
+    assert selectors.compute("key_attention", scope=scope, on=ON, period=other).total[1] == 3
+    # ... until the summary is rebuilt ("立即更新" or the nightly task).
     refresh_aggregates(actor=None, on=ON)
-    assert selectors.compute("entitlements", scope=scope, on=ON, period=period).rows[0][1:] == [
-        2,
-        1,
-        0,
-        0,
-        1,
-        50.0,
-    ]
+    assert selectors.compute("key_attention", scope=scope, on=ON, period=period).total[1] == 4
 
 
 def test_nightly_warm_computes_the_city_figures(twelve, city):
@@ -289,8 +288,9 @@ def test_nightly_warm_computes_the_city_figures(twelve, city):
     assert selectors.warm_cache(on=ON) == 16  # four slow measures for four periods
     assert set(MeasureCache.objects.values_list("name", flat=True)) == {
         "compliance",
-        "entitlements",
+        "files",
         "key_attention",
         "referrals",
     }
+    assert MeasureCache.objects.filter(name="key_attention").count() == 1  # not per period
     assert set(MeasureCache.objects.values_list("scope_key", flat=True)) == {"city"}
