@@ -79,6 +79,8 @@ class Command(BaseCommand):
             )
             task = progress.add_task("feed", total=None, rate="-")
         started = time.perf_counter()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_started = usage.ru_utime + usage.ru_stime
 
         def advance(batch) -> None:
             if progress is not None:
@@ -106,6 +108,10 @@ class Command(BaseCommand):
         result = build_report(batch, full_ids=True)
         result["summary"]["seconds"] = round(elapsed, 2)
         result["summary"]["rows_per_second"] = round(batch.total_rows / elapsed, 1) if elapsed else None
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = usage.ru_utime + usage.ru_stime - cpu_started
+        result["summary"]["cpu_seconds"] = round(cpu, 2)
+        result["summary"]["rows_per_cpu_second"] = round(batch.total_rows / cpu, 1) if cpu else None
         result["summary"]["peak_memory_mb"] = round(
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
         )
