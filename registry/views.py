@@ -461,7 +461,7 @@ def census_close(request, pk):
 def census_progress(request, pk):
     census = get_object_or_404(CensusRound, pk=pk)
     township = None
-    if request.GET.get("township"):
+    if request.GET.get("township", "").isdigit():
         township = get_object_or_404(townships_visible(request.user), pk=request.GET["township"])
     else:
         scope = scope_of(request.user)

@@ -57,3 +57,30 @@ def test_census_update_through_the_file_form(client, city, login):
     task.refresh_from_db()
     child.refresh_from_db()
     assert task.status == "updated" and child.grade == "三年级" and child.last_verified_on == today
+
+
+def test_bad_query_parameters_never_fail(client, city, login):
+    make_child(village=city.yuekou_community)
+    login(city.admin)
+    today = dt.date.today()
+    client.post(
+        reverse("registry:census_open"),
+        {"name": "秋季摸排", "period_start": today, "period_end": today, "deadline": today},
+    )
+    census = CensusRound.objects.get()
+    for url in (
+        reverse("registry:census_progress", args=[census.pk]) + "?township=abc",
+        reverse("registry:census_worklist", args=[census.pk]) + "?status=zzz&page=x",
+        reverse("registry:list") + "?township=abc&village=&status=bad&state=nope&page=-1",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_census_open_form_errors(client, city, login):
+    login(city.admin)
+    today = dt.date.today()
+    body = client.post(
+        reverse("registry:census_open"),
+        {"name": "x", "period_start": today, "period_end": today - dt.timedelta(days=1), "deadline": today},
+    ).content.decode()
+    assert "结束日期早于开始日期" in body and not CensusRound.objects.exists()
