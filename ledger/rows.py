@@ -585,6 +585,7 @@ def parse_row(
 
     # Residence: the township by its current or former name, the village within it.
     township_id = village_id = None
+    unlisted_village = ""
     township_raw = row.get("township")
     if not township_raw:
         errors.append("居住乡镇（街道）为空")
@@ -597,7 +598,13 @@ def parse_row(
             if _key(township_raw) != _key(township_name):
                 warnings.append(f"居住乡镇（街道）“{township_raw}”已按现名“{township_name}”导入")
             village_raw = row.get("village")
-            if village_raw:
+            if village_raw and not places.villages.get(township_id):
+                # No village list for this township yet: file at township level, keep the name.
+                unlisted_village = village_raw
+                warnings.append(
+                    f"{township_name}尚未建立村（社区）名单，“{village_raw}”已记入备注，档案只归属到乡镇（街道）"
+                )
+            elif village_raw:
                 village = places.village(township_id, village_raw)
                 if village is None:
                     errors.append(f"村（社区）“{village_raw}”不在{township_name}的名单中，请先由管理员添加")
@@ -700,6 +707,8 @@ def parse_row(
         warnings.append("未填写监护人信息")
 
     remarks = row.get("remarks")
+    if unlisted_village:
+        remarks = "；".join(p for p in (remarks, f"居住村（社区）：{unlisted_village}") if p)
     extra_parts = [f"{header}：{text(value)}" for header, value in (extras or {}).items() if text(value)]
     if extra_parts:
         remarks = "；".join([p for p in [remarks, *extra_parts] if p])

@@ -251,3 +251,15 @@ def test_arrival_year_and_month_counts_from_the_first(places):
     data, errors, warnings = row_to_input(good(arrival_date="2020年5月"), on=ON, places=places)
     assert errors == [] and data.arrival_date == dt.date(2020, 5, 1)
     assert any("只有年月" in w for w in warnings)
+
+
+def test_township_without_a_village_list_files_at_township_level(places, city):
+    from places.models import Unit
+
+    Unit.objects.filter(parent=city.duobao).update(active=False)
+    data, errors, warnings = row_to_input(
+        good(township="多宝镇", village="新村"), on=ON, places=PlaceIndex.load()
+    )
+    assert errors == [] and data.village_id is None and data.township_id == city.duobao.pk
+    assert "居住村（社区）：新村" in data.remarks
+    assert any("尚未建立村（社区）名单" in w for w in warnings)
