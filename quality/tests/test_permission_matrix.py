@@ -13,6 +13,7 @@ import json
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -363,7 +364,7 @@ def _leak_tables(world, users) -> Leaks:
             if child.pk in visible:
                 continue
             ident = per_child[child.pk]
-            for label in ("names", "id_full", "id_masked", "phone_full"):
+            for label in ("names", "id_full", "id_masked", "phone_full", "phone_masked"):
                 for value in ident[label]:
                     hidden[value] = f"{label} of {child.file_no}"
         out_of_scope[persona] = hidden
@@ -496,6 +497,7 @@ def test_permission_matrix(city, tmp_path, settings):
 
     missing, failures, cells, bodies = [], [], 0, 0
     admin_saw_child = False
+    tally = {p: Counter() for p in PERSONAS}
     urls = set()
     for name, route, callback in walk():
         kind = classify(name, callback, route)
@@ -533,6 +535,7 @@ def test_permission_matrix(city, tmp_path, settings):
                 if persona == "anonymous" and _is_api(route) and answer == "403" and kind != "public":
                     answer = "login"  # DRF answers 403 when session authentication comes first
                 cells += 1
+                tally[persona][answer if answer in ("allowed", "403", "404", "login") else "other"] += 1
                 if answer not in expected:
                     failures.append(
                         f"{method.upper()} {path} as {persona} ({side}): {answer}, expected {'/'.join(sorted(expected))}"
@@ -553,6 +556,12 @@ def test_permission_matrix(city, tmp_path, settings):
         f"\npermission matrix: {len(urls)} URLs × {len(PERSONAS)} personas, {cells} cells "
         f"(in- and out-of-scope objects for parametrised URLs), {bodies} bodies searched, {elapsed:.1f} s"
     )
+    for persona in PERSONAS:
+        counts = tally[persona]
+        print(
+            f"  {persona:<18} allowed {counts['allowed']:>4}  403 {counts['403']:>4}  "
+            f"404 {counts['404']:>4}  login {counts['login']:>4}  other {counts['other']:>3}"
+        )
     # The search itself works: the city administrator's pages do show the 岳口镇 child's name.
     assert admin_saw_child and bodies > 100
     assert not missing, (
