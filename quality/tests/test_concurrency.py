@@ -262,6 +262,8 @@ def test_two_imports_of_the_same_ledger_at_once(transactional_db, city, tmp_path
         for number, outcome, _reason in outcomes:
             by_row.setdefault(number, []).append(outcome)
     assert len(by_row) == len(rows)
+    split = {k: sum(o == "registered" for _n, o, _r in v[1]) for k, v in results.items()}
+    print(f"\nconcurrent imports ({connection.vendor}): rows registered by each import {split}")
     for number, outcomes in by_row.items():
         assert outcomes.count("registered") == 1, (number, outcomes)
         assert set(outcomes) <= {"registered", "updated", "rejected"}, (number, outcomes)
