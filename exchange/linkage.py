@@ -184,13 +184,6 @@ class RegistryLinker:
                 "pk", "name_pinyin", "birth_date"
             ):
                 found[pinyin].append((pk, birth))
-        # The same name by its characters too, should a file's stored pinyin be missing or stale.
-        by_name = sorted({r.person.name for r in rows if r.person})
-        for chunk in _chunks(by_name):
-            for pk, name, birth in Child.objects.filter(name__in=chunk).values_list(
-                "pk", "name", "birth_date"
-            ):
-                found["=" + name].append((pk, birth))
         return found
 
     def _by_phone(self, rows: list[ParsedRow]) -> dict[str, list[int]]:
@@ -274,12 +267,14 @@ class RegistryLinker:
             for r in rest:
                 key = " ".join(names.pinyin_key(r.person.name))
                 birth = r.person.birth_date
-                for pk, cand_birth in (*pinyin.get(key, ()), *pinyin.get("=" + r.person.name, ())):
+                for pk, cand_birth in pinyin.get(key, ()):
                     if birth is None or abs(cand_birth.year - birth.year) <= 1:
                         wanted[r.number].add(pk)
                 if r.phone:
                     wanted[r.number].update(phones.get(r.phone, ()))
-            lonely = [r for r in rest if not wanted[r.number] and r.person.birth_date]
+            # Rows with a valid ID of their own and no candidate so far are new children in all
+            # but rare cases; the birth-date block is for rows without a usable ID number.
+            lonely = [r for r in rest if not wanted[r.number] and r.person.birth_date and not r.id_valid]
             if lonely:
                 by_birth = self._by_birth(lonely)
                 for r in lonely:
@@ -315,7 +310,13 @@ class RegistryLinker:
         )
         prepared = fast_prepare(person, valid=row.id_valid, name_key=name_key, guardian_key=row_gkey)
         people = [
-            fast_prepare(p, name_key=tuple(c.pinyin.split(" ")) if c.pinyin else None, guardian_key=g)
+            # The registry's numbers were validated when they were written (registry.services).
+            fast_prepare(
+                p,
+                name_key=tuple(c.pinyin.split(" ")) if c.pinyin else None,
+                guardian_key=g,
+                valid=len(c.id_number) == 18,
+            )  # fmt: skip
             for p, c, g in zip(cand_people, cands.values(), cand_gkeys, strict=True)
         ]
         decision = self.matcher.decide(prepared, self.matcher.rank(prepared, people))

@@ -122,8 +122,9 @@ class FeedRow(models.Model):
     batch = models.ForeignKey(FeedBatch, on_delete=models.CASCADE, related_name="rows")
     number = models.PositiveIntegerField(_("行号"))  # data rows from 1
     values = models.JSONField(_("内容（证件号、电话已脱敏）"), default=dict)
-    id_hash = models.CharField(max_length=40, blank=True, db_index=True)
-    content_hash = models.CharField(max_length=40, blank=True, db_index=True)
+    # Not indexed: written for every row of large feeds, looked up through ReviewItem only.
+    id_hash = models.CharField(max_length=40, blank=True)
+    content_hash = models.CharField(max_length=40, blank=True)
     # Kept (encrypted) only while a reviewer has to decide, so that "new child" can register it.
     id_number = EncryptedTextField(blank=True, default="")
     phone = EncryptedTextField(blank=True, default="")
