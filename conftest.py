@@ -49,3 +49,17 @@ def _audit_log_flushable(request):
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
         cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the data migrations' rows (counties, policy tables,
+    the service list…) that the flush at its end removes: serialized rollback for all of them,
+    so that no test depends on running before or after another."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        )
+        if transactional:
+            kwargs = {**(marker.kwargs if marker else {}), "transaction": True, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)

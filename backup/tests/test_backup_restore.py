@@ -56,7 +56,7 @@ def test_backup_then_restore_into_an_empty_instance(tmp_path):
     assert (target_media / "documents" / "1" / "a.pdf").read_bytes() == b"%PDF-1.4 synthetic"
 
     after = counts(target_db)
-    assert before == after and after["registry_child"] == 60 and after["audit_auditevent"] >= 1
+    assert before == after and after["registry_child"] >= 60 and after["audit_auditevent"] >= 1
     verified = manage("verify_audit", env=env2)
     assert verified.returncode == 0 and "完整" in verified.stdout
 
