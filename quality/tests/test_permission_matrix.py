@@ -11,12 +11,10 @@ from __future__ import annotations
 import io
 import json
 import re
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.contrib.admin.sites import site as admin_site
@@ -25,11 +23,8 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.policy import children_visible, has_capability, may_use_psych, psych_visible, scope_of
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "web" / "tests"))
-from test_url_walk import classify, walk  # noqa: E402
-
-from quality.tests.world import build_world  # noqa: E402
+from quality.tests.world import build_world
+from web.tests.test_url_walk import classify, walk
 
 PERSONAS = [
     "admin",
