@@ -200,23 +200,38 @@ def _refresh_entitlements(*, townships: list[int], all_townships: bool, on: dt.d
     version = list_in_force(on)
     if version is None:
         return
-    qs = entitlement.objects.filter(version=version, child__closed_at__isnull=True).exclude(
-        child__migrant_status="not_migrant"
-    )
-    if not all_townships:
-        qs = qs.filter(child__township_id__in=townships)
-    grouped = qs.values("child__township_id", "no", "status").annotate(n=Count("id")).order_by()
+    if all_townships:
+        grouped = (
+            entitlement.objects.filter(version=version, child__closed_at__isnull=True)
+            .exclude(child__migrant_status="not_migrant")
+            .values("child__township_id", "no", "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        rows = [(r["child__township_id"], r["no"], r["status"], r["n"]) for r in grouped]
+    else:
+        # From the township's children (indexed) to their entitlements: filtering on the
+        # version would make SQLite read every child's entitlements (millions) instead.
+        from registry.models import Child
+
+        grouped = (
+            Child.objects.filter(township_id__in=townships, closed_at__isnull=True)
+            .exclude(migrant_status="not_migrant")
+            .values("township_id", "entitlements__version_id", "entitlements__no", "entitlements__status")
+            .annotate(n=Count("entitlements__id"))
+            .order_by()
+        )
+        rows = [
+            (r["township_id"], r["entitlements__no"], r["entitlements__status"], r["n"])
+            for r in grouped
+            if r["entitlements__version_id"] == version.pk
+        ]
     EntitlementAggregate.objects.bulk_create(
         [
             EntitlementAggregate(
-                on=on,
-                township_id=r["child__township_id"],
-                version_id=version.pk,
-                no=r["no"],
-                status=r["status"],
-                count=r["n"],
+                on=on, township_id=township_id, version_id=version.pk, no=no, status=status, count=n
             )
-            for r in grouped
+            for township_id, no, status, n in rows
         ],
         batch_size=5000,
     )
