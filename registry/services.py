@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from registry.choices import (
     Security,
     Sex,
 )
+from registry.hooks import child_changed
 from registry.inputs import ChildInput, GuardianInput
 from registry.models import (
     CensusRound,
@@ -397,20 +398,33 @@ def child_register(*, actor, data: ChildInput, batch: str = "", on: dt.date | No
     if existing is not None:
         raise DuplicateChild(existing)
     township, village = checked["township"], checked["village"]
-    household = _find_household(checked["guardians"], township)
-    new_household = household is None
-    if new_household:
-        household = Household.objects.create(address=data.address, township=township, village=village)
-    guardians = _sync_guardians(household, checked["guardians"], remove_missing=False, new=new_household)
     result = _status(data.birth_date, data.hukou_county_code, data.arrival_date, on)
-    child = Child.objects.create(
-        file_no=reserve_file_numbers(1)[0],
-        household=household,
-        created_by=actor,
-        last_verified_on=on,
-        **_child_fields(data, checked),
-        **_status_fields(result, on),
-    )
+    try:
+        # A concurrent registration of the same ID number (two imports of one ledger) passes
+        # the check above in both transactions; the unique blind index decides, and the
+        # loser gets the same DuplicateChild as if it had come second (its household too is
+        # rolled back with the savepoint).
+        with transaction.atomic():
+            household = _find_household(checked["guardians"], township)
+            new_household = household is None
+            if new_household:
+                household = Household.objects.create(address=data.address, township=township, village=village)
+            guardians = _sync_guardians(
+                household, checked["guardians"], remove_missing=False, new=new_household
+            )
+            child = Child.objects.create(
+                file_no=reserve_file_numbers(1)[0],
+                household=household,
+                created_by=actor,
+                last_verified_on=on,
+                **_child_fields(data, checked),
+                **_status_fields(result, on),
+            )
+    except IntegrityError:
+        existing = _existing_by_id(checked["id_number"]) if checked["id_number"] else None
+        if existing is None:
+            raise
+        raise DuplicateChild(existing) from None
     units = {u.pk: u.name for u in (township, village) if u is not None}
     after = snapshot(child, units=units, guardians=guardians)
     record(
@@ -421,6 +435,7 @@ def child_register(*, actor, data: ChildInput, batch: str = "", on: dt.date | No
         changes={k: [None, v] for k, v in after.items() if v not in ("", None)},
         batch=batch,
     )
+    child_changed(child=child, actor=actor)
     return child
 
 
@@ -499,6 +514,7 @@ def child_update(
         changes=changes,
         batch=batch,
     )
+    child_changed(child=child, actor=actor)
     return changes
 
 
@@ -585,6 +601,7 @@ def child_close(*, actor, child: Child, reason: str, note: str = "", destination
         summary=f"关闭儿童档案 {child.file_no}：{CloseReason(reason).label}",
         changes=changes,
     )
+    child_changed(child=child, actor=actor)
     return child
 
 
@@ -613,6 +630,7 @@ def child_reopen(*, actor, child: Child, note: str = "") -> Child:
         summary=f"重新打开儿童档案 {child.file_no}",
         changes={"档案状态": [f"已关闭（{before}）", "在档"], "重新打开说明": ["", note]},
     )
+    child_changed(child=child, actor=actor)
     return child
 
 
@@ -880,6 +898,7 @@ def transfer_accept(*, actor, transfer: Transfer, to_village: Unit | None = None
         summary=f"接收转入的儿童档案 {child.file_no}",
         changes=diff(before, snapshot(child)),
     )
+    child_changed(child=child, actor=actor)
     return transfer
 
 

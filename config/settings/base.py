@@ -196,6 +196,12 @@ PUBLIC_RATE_LIMIT = {"help_request": (5, 3600), "self_check": (60, 60)}
 # Reminder senders of the daily work-list notice (care/notify.py); e-mail/SMS backends plug in here.
 CARE_NOTIFICATION_BACKENDS = ["care.notify.InAppBackend"]
 
+# Called by the registry's write services after a child's facts change (registry/hooks.py).
+CHILD_CHANGED_HOOKS = [
+    "care.hooks.child_changed",
+    "servicelist.hooks.child_changed",
+]
+
 TASKS = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
 }

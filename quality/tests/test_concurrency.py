@@ -202,16 +202,6 @@ def in_thread(fn):
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
-@pytest.mark.xfail(
-    ON_POSTGRESQL,
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "known bug: on PostgreSQL both imports pass registry.services.child_register's existence check, "
-        "the second INSERT meets the child_unique_id_number constraint and its import aborts with "
-        "IntegrityError instead of reporting the row as already filed (the constraint itself holds)"
-    ),
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_imports_of_the_same_ledger_at_once(transactional_db, city, tmp_path):
     from ledger import services

@@ -27,7 +27,9 @@ def test_update_records_masked_diff_and_bumps_version(city, child):
     changes = child_update(actor=city.yuekou_director, child=child, data=data, expected_version=1)
     assert changes["就学状态"] == ["小学", "初中"]
     assert child.version == 2 and child.school_stage == "初中"
-    event = AuditEvent.objects.filter(action="update", object_id=str(child.pk)).get()
+    event = AuditEvent.objects.filter(
+        action="update", object_type="registry.child", object_id=str(child.pk)
+    ).get()
     assert "13700002222" not in str(event.changes) and "137****2222" in str(event.changes)
     assert child.household.guardians.get().phone == "13700002222"
 
@@ -85,7 +87,9 @@ def test_unchanged_input_is_not_a_change(city, child):
         actor=city.yuekou_director, child=child, data=input_from_child(child), expected_version=1
     )
     assert changes == {} and child.version == 1
-    assert not AuditEvent.objects.filter(action="update", object_id=str(child.pk)).exists()
+    assert not AuditEvent.objects.filter(
+        action="update", object_type="registry.child", object_id=str(child.pk)
+    ).exists()
 
 
 def test_guardian_only_change_bumps_the_version(city, child):
