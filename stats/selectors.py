@@ -398,7 +398,13 @@ MEASURES: dict[str, MeasureSpec] = {
             home_period=work.quarter_to_date,
             cached=True,
         ),
-        MeasureSpec("census", work.measure_census, available=lambda s: work.installed("registry.CensusTask")),
+        MeasureSpec(
+            "census",
+            work.measure_census,
+            available=lambda s: work.installed("registry.CensusTask"),
+            cached=True,
+            uses_period=False,
+        ),
         MeasureSpec(
             "referrals",
             work.measure_referrals,
@@ -417,6 +423,8 @@ MEASURES: dict[str, MeasureSpec] = {
             "school_obligations",
             work.measure_school_obligations,
             available=lambda s: work.installed("schools.Obligation", "schools.compliance:picture"),
+            cached=True,
+            uses_period=False,
         ),
         MeasureSpec(
             "training", work.measure_training, available=lambda s: work.installed("network.TrainingRecord")

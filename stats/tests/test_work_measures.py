@@ -285,12 +285,14 @@ def test_slow_measures_are_kept_until_the_summary_is_rebuilt(flags, twelve, city
 def test_nightly_warm_computes_the_city_figures(twelve, city):
     from stats.models import MeasureCache
 
-    assert selectors.warm_cache(on=ON) == 16  # four slow measures for four periods
+    assert selectors.warm_cache(on=ON) == 24  # six slow measures for four periods
     assert set(MeasureCache.objects.values_list("name", flat=True)) == {
+        "census",
         "compliance",
         "files",
         "key_attention",
         "referrals",
+        "school_obligations",
     }
     assert MeasureCache.objects.filter(name="key_attention").count() == 1  # not per period
     assert set(MeasureCache.objects.values_list("scope_key", flat=True)) == {"city"}
