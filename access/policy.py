@@ -250,7 +250,7 @@ def get_child_or_404(user, pk, *, queryset: QuerySet | None = None):
     qs = queryset if queryset is not None else children_visible(user)
     try:
         return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    except (qs.model.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404("未找到该儿童档案，或您无权查看") from None
 
 

@@ -109,9 +109,11 @@ LIST_PARAMETERS = [
 
 def _int(value):
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    # Database keys are 64-bit: a larger number cannot name anything.
+    return number if number is None or 0 < number < 2**63 else -1
 
 
 @extend_schema_view(

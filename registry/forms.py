@@ -312,8 +312,8 @@ def apply_service_errors(errors: dict, form: ChildForm, formset=None) -> None:
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="搜索", required=False)
-    township = forms.IntegerField(required=False)
-    village = forms.IntegerField(required=False)
+    township = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    village = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     status = forms.ChoiceField(
         required=False,
         choices=[

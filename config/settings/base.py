@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    "common.middleware.OutOfRangeNumberMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
