@@ -26,6 +26,26 @@ def login(client):
     return _login
 
 
+_SERIALIZED: dict[str, str] = {}
+
+
+def _keep_serialized_contents(request) -> None:
+    """Serialized rollback reloads the rows the test database was created with from an
+    attribute of the connection object. A test that swaps the connection (to reach a file
+    copy of the database from threads, say) leaves a new object without it, and every later
+    serialized rollback would silently restore nothing: put it back."""
+    request.getfixturevalue("django_db_setup")
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            _SERIALIZED.setdefault(alias, contents)
+        elif alias in _SERIALIZED:
+            connection._test_serialized_contents = _SERIALIZED[alias]
+
+
 @pytest.fixture(autouse=True)
 def _audit_log_flushable(request):
     """Transactional tests end with a flush (DELETE on SQLite), which the audit log's
@@ -33,6 +53,7 @@ def _audit_log_flushable(request):
     if not {"transactional_db", "live_server"} & set(request.fixturenames):
         yield
         return
+    _keep_serialized_contents(request)
     request.getfixturevalue("transactional_db")
     from django.db import connection
 
