@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from stdnum import numdb
 
@@ -53,6 +54,7 @@ def county_known(code: str) -> bool:
     return county_info(code) is not None
 
 
+@lru_cache(maxsize=8192)
 def county_info(code: str) -> dict[str, str] | None:
     """Province and county names (all historical names, comma-separated) for a code, or None.
 
@@ -61,6 +63,7 @@ def county_info(code: str) -> dict[str, str] | None:
     """
     if len(code) != 6 or not code.isdigit() or code.endswith("0000"):
         return None
+    # Cached: the table look-up is slow and imports check the same few hundred counties.
     info = {k: v for _part, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
     if "county" not in info:
         return None
