@@ -52,6 +52,34 @@ def ensure_reference_data() -> None:
     load_home_units(Unit)
     for code, name, full_name in DEPARTMENTS:
         Department.objects.get_or_create(code=code, defaults={"name": name, "full_name": full_name})
+    _reload_policy_migrations()
+
+
+# (migration module, a model whose emptiness means the migration's rows are gone)
+POLICY_MIGRATIONS = [
+    ("care.migrations.0002_load_policy", "care.RiskCategory"),
+    ("exchange.migrations.0002_load_sources", "exchange.FeedSource"),
+    ("schools.migrations.0003_load_obligations", "schools.Obligation"),
+    ("servicelist.migrations.0002_load_basic_list_2025", "servicelist.ServiceListVersion"),
+]
+
+
+def _reload_policy_migrations() -> None:
+    """Run the policy data migrations again when a flush has emptied their tables."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection, migrations
+
+    for module_name, label in POLICY_MIGRATIONS:
+        if apps.get_model(label).objects.exists():
+            continue
+        module = import_module(module_name)
+        for operation in module.Migration.operations:
+            if isinstance(operation, migrations.RunPython):
+                # The loaders use only the model registry (and at most the connection).
+                operation.code(apps, SimpleNamespace(connection=connection))
 
 
 def build_city() -> City:
