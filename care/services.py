@@ -36,6 +36,7 @@ from care.models import (
     VisitKind,
 )
 from care.status import refresh_child
+from common.uploads import UploadRejected, check_upload
 from registry.choices import Health
 from registry.models import Child
 
@@ -506,14 +507,8 @@ def assessment_record(
 
 # ---------------------------------------------------------------- escalation
 
-DOCUMENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".doc": "application/msword",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
+# An intervention's document: a scanned or written notice (common/uploads.py checks the content).
+ESCALATION_DOCUMENTS = ("pdf", "jpg", "jpeg", "png", "docx", "doc")
 
 
 @transaction.atomic
@@ -527,8 +522,6 @@ def escalation_record(
     notes: str = "",
     document=None,
 ) -> EscalationStep:
-    from django.conf import settings
-
     if taken_on > _today():
         raise CareError("日期不能晚于今天")
     step = EscalationStep(
@@ -540,14 +533,12 @@ def escalation_record(
         recorded_by=actor,
     )
     if document is not None:
-        name = document.name or "文书"
-        suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-        if suffix not in DOCUMENT_TYPES:
-            raise CareError("文书仅支持 PDF、图片（JPG/PNG）或 Word 文件")
-        if document.size > settings.DOCUMENT_MAX_BYTES:
-            raise CareError(f"文书不能超过 {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB")
-        step.document_name = name[:200]
-        step.stored_name = f"{uuid.uuid4().hex}{suffix}"
+        try:
+            kind = check_upload(document, allowed=ESCALATION_DOCUMENTS)
+        except UploadRejected as exc:
+            raise CareError(f"文书：{exc.message}") from exc
+        step.document_name = (document.name or "文书")[:200]
+        step.stored_name = f"{uuid.uuid4().hex}.{kind.ext}"
         step.document.save(step.stored_name, document, save=False)
     step.save()
     record(

@@ -40,6 +40,7 @@ from care.models import (
     RiskFlag,
 )
 from care.services import CareError, VisitConflict
+from common.uploads import content_type_of
 from registry.status import add_months
 
 
@@ -420,14 +421,12 @@ def escalation_document(request, pk):
         obj=step,
         summary=f"查看监护干预文书：{step.child.file_no}，{step.step_type.name}",
     )
-    from care.services import DOCUMENT_TYPES
-
     suffix = "." + step.stored_name.rsplit(".", 1)[-1]
     return FileResponse(
         step.document.open("rb"),
         as_attachment=True,
         filename=step.document_name or f"文书{suffix}",
-        content_type=DOCUMENT_TYPES.get(suffix, "application/octet-stream"),
+        content_type=content_type_of(step.stored_name),
     )
 
 

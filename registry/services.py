@@ -17,6 +17,7 @@ from django.utils import timezone
 from access.policy import can, can_reveal, has_capability, unit_in_scope
 from audit.services import Entry, diff, record, record_many
 from common import idnumber
+from common.uploads import DOCUMENTS, UploadRejected, check_upload
 from places.models import County, Unit
 from registry import identity
 from registry.choices import (
@@ -1032,45 +1033,6 @@ def census_verify(
 
 # ---------------------------------------------------------------- documents
 
-# Type allowlist: the extension must agree with the file's first bytes.
-DOCUMENT_TYPES = {
-    "pdf": ("application/pdf", (b"%PDF-",)),
-    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "docx": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        (b"PK\x03\x04",),
-    ),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
-}
-_OFFICE_PART = {"docx": "word/", "xlsx": "xl/"}
-
-
-def detect_document_type(name: str, head: bytes, file) -> tuple[str, str]:
-    """(extension, content type) of an allowed document, else InvalidChildData."""
-    allowed = "PDF、JPG、PNG、Word（docx）、Excel（xlsx）"
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in DOCUMENT_TYPES:
-        raise InvalidChildData({"file": f"不支持该文件类型，请上传 {allowed} 文件"})
-    content_type, magics = DOCUMENT_TYPES[ext]
-    if not any(head.startswith(m) for m in magics):
-        raise InvalidChildData({"file": f"文件内容与扩展名“.{ext}”不符，请上传真实的 {allowed} 文件"})
-    if ext in _OFFICE_PART:
-        import zipfile
-
-        try:
-            file.seek(0)
-            with zipfile.ZipFile(file) as archive:
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            names = []
-        finally:
-            file.seek(0)
-        if not any(n.startswith(_OFFICE_PART[ext]) for n in names):
-            raise InvalidChildData({"file": f"文件内容与扩展名“.{ext}”不符，请上传真实的 {allowed} 文件"})
-    return ("jpg" if ext == "jpeg" else ext), content_type
-
 
 @transaction.atomic
 def document_upload(*, actor, child: Child, file, title: str) -> ChildDocument:
@@ -1079,24 +1041,14 @@ def document_upload(*, actor, child: Child, file, title: str) -> ChildDocument:
 
     if not can(actor, "registry.edit", child):
         raise PermissionDenied("您无权为该儿童上传材料")
-    limit = settings.DOCUMENT_MAX_BYTES
-    if file is None:
-        raise InvalidChildData({"file": "请选择要上传的文件"})
-    if file.size > limit:
-        raise InvalidChildData(
-            {
-                "file": f"文件过大（{file.size / 1048576:.1f} MB），单个文件不能超过 {limit // 1048576} MB，请压缩后再上传"
-            }
-        )
-    if file.size == 0:
-        raise InvalidChildData({"file": "文件是空的，请重新选择"})
     title = (title or "").strip()
     if not title:
         raise InvalidChildData({"title": "请填写材料名称，例如“居住证复印件”"})
-    file.seek(0)
-    head = file.read(16)
-    file.seek(0)
-    ext, content_type = detect_document_type(file.name or "", head, file)
+    try:
+        kind = check_upload(file, allowed=DOCUMENTS)
+    except UploadRejected as exc:
+        raise InvalidChildData({"file": exc.message}) from exc
+    ext, content_type = kind.ext, kind.content_type
     document = ChildDocument(
         child=child,
         title=title[:100],

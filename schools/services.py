@@ -10,13 +10,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from access.policy import can_view_psych, children_visible, scope_of, unit_in_scope
 from audit.services import diff, record
+from common.uploads import DOCUMENTS, OFFICE_LEGACY, UploadRejected, check_upload
 from registry.choices import MigrantStatus
 from schools import obligations as rules
 from schools.models import (
@@ -41,20 +41,8 @@ CALENDAR_FIELDS = [
 ]
 PSYCH_FLAG_CATEGORY = "psych_behaviour"  # 心理和行为异常 in the care register
 
-# Attachments: what a photo of a sign-in sheet or a report looks like, by extension and first bytes.
-ATTACHMENT_TYPES = {
-    ".pdf": ("application/pdf", (b"%PDF",)),
-    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    ".docx": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        (b"PK\x03\x04",),
-    ),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
-    ".doc": ("application/msword", (b"\xd0\xcf\x11\xe0",)),
-    ".xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0",)),
-}
+# Attachments: a photo of a sign-in sheet, a report (common/uploads.py checks the first bytes).
+ATTACHMENT_TYPES = (*DOCUMENTS, *OFFICE_LEGACY)
 MAX_ATTACHMENTS = 5
 
 
@@ -231,24 +219,10 @@ def activity_add_children(*, actor, activity: Activity, children) -> int:
 
 
 def _check_upload(upload) -> str:
-    name = Path(upload.name or "").name
-    suffix = Path(name).suffix.lower()
-    if suffix not in ATTACHMENT_TYPES:
-        raise SchoolsError(
-            f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 PDF、JPG、PNG、Word 或 Excel 文件",
-            field="files",
-        )
-    if upload.size > settings.DOCUMENT_MAX_BYTES:
-        limit = settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
-        raise SchoolsError(f"文件“{name}”超过 {limit} MB，请压缩后再上传", field="files")
-    if upload.size == 0:
-        raise SchoolsError(f"文件“{name}”是空文件", field="files")
-    head = upload.read(16)
-    upload.seek(0)
-    content_type, signatures = ATTACHMENT_TYPES[suffix]
-    if not any(head.startswith(sig) for sig in signatures):
-        raise SchoolsError(f"文件“{name}”的内容与扩展名不符，请检查后重新上传", field="files")
-    return content_type
+    try:
+        return check_upload(upload, allowed=ATTACHMENT_TYPES).content_type
+    except UploadRejected as exc:
+        raise SchoolsError(exc.message, field="files") from exc
 
 
 @transaction.atomic

@@ -197,7 +197,7 @@ def test_document_upload_and_audited_download(client, city, login, tmp_path, set
         {"title": "病毒", "file": SimpleUploadedFile("v.pdf", b"MZ\x90")},
         follow=True,
     )
-    assert "文件内容与扩展名" in bad.content.decode() and child.documents.count() == 1
+    assert "内容与扩展名不符" in bad.content.decode() and child.documents.count() == 1
 
 
 @pytest.mark.parametrize("reason", ["moved_away"])
