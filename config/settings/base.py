@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "web",
     "demo",
     "backup",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +202,14 @@ CARE_NOTIFICATION_BACKENDS = ["care.notify.InAppBackend"]
 CHILD_CHANGED_HOOKS = [
     "care.hooks.child_changed",
     "servicelist.hooks.child_changed",
+]
+
+# The daily run (`manage.py run_daily`, started by cron or a systemd timer: deploy/), in order.
+DAILY_STEPS = [
+    ("recompute_status", "流动儿童认定状态"),
+    ("care_daily", "风险标记、走访与提醒"),
+    ("recompute_entitlements", "服务清单应享服务"),
+    ("stats_refresh", "统计数据"),
 ]
 
 TASKS = {
