@@ -109,10 +109,13 @@ def _check_choice(errors: dict, field: str, value, choices, label: str) -> None:
         errors[field] = f"{label}“{value}”不在可选范围内（可选：{'、'.join(choices)}）"
 
 
-def validate(data: ChildInput, *, on: dt.date | None = None) -> dict:
+def validate(
+    data: ChildInput, *, on: dt.date | None = None, units: dict | None = None, school_ids: set | None = None
+) -> dict:
     """Check the registry's rules on an input; returns the resolved units and normalised IDs.
 
-    Raises InvalidChildData with every field-level problem at once.
+    Raises InvalidChildData with every field-level problem at once. Bulk callers pass the
+    batch's units ({pk: Unit}) and school ids, looked up once, instead of a query per input.
     """
     on = on or timezone.localdate()
     errors: dict[str, str] = {}
@@ -143,7 +146,8 @@ def validate(data: ChildInput, *, on: dt.date | None = None) -> dict:
                     f"身份证号表明性别为“{_SEX_FROM_ID[facts.sex]}”，与填写的性别“{data.sex}”不一致，请核对"
                 )
 
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=[data.township_id, data.village_id or 0])}
+    if units is None:
+        units = {u.pk: u for u in Unit.objects.filter(pk__in=[data.township_id, data.village_id or 0])}
     township = units.get(data.township_id)
     if township is None or township.level != Unit.Level.TOWNSHIP:
         township = None
@@ -180,7 +184,11 @@ def validate(data: ChildInput, *, on: dt.date | None = None) -> dict:
     if data.school_id:
         from schools.models import School
 
-        if not School.objects.filter(pk=data.school_id).exists():
+        if not (
+            data.school_id in school_ids
+            if school_ids is not None
+            else School.objects.filter(pk=data.school_id).exists()
+        ):
             errors["school_id"] = "所选学校不存在，请重新选择"
 
     guardians = []
