@@ -167,16 +167,21 @@ def flags_sync_from_child(*, child: Child, actor) -> RiskFlag | None:
 
 
 @transaction.atomic
-def flags_sync_all(*, on: dt.date, chunk: int = 5000) -> int:
-    """The bulk form of ``flags_sync_from_child`` for the daily task: one query finds the
-    children to flag, inserts go in batches, one audit row per batch."""
+def flags_sync_all(
+    *, on: dt.date, chunk: int = 5000, child_ids: list[int] | None = None, actor=None, flagged=None
+) -> int:
+    """The bulk form of ``flags_sync_from_child`` for the daily task (or for ``child_ids``
+    only: a bulk import): one query finds the children to flag, inserts go in batches, one
+    audit row per batch. The ids of the flagged children are appended to ``flagged``."""
     category = _category(DISABILITY)
     already = RiskFlag.objects.filter(child=OuterRef("pk"), category=category).filter(
         Q(status=RiskFlag.Status.ACTIVE) | Q(created_at__gte=OuterRef("updated_at"))
     )
+    children = Child.objects.filter(closed_at__isnull=True)
+    if child_ids is not None:
+        children = children.filter(pk__in=child_ids)
     candidates = (
-        Child.objects.filter(closed_at__isnull=True)
-        .filter(Q(health=Health.DISABLED) | ~Q(disability_category=""))
+        children.filter(Q(health=Health.DISABLED) | ~Q(disability_category=""))
         .filter(~Exists(already))
         .values_list("pk", "file_no", "disability_category")
     )
@@ -188,8 +193,10 @@ def flags_sync_all(*, on: dt.date, chunk: int = 5000) -> int:
     def flush():
         nonlocal total
         RiskFlag.objects.bulk_create(batch, batch_size=1000)
+        if flagged is not None:
+            flagged.extend(flag.child_id for flag in batch)
         record(
-            actor=None,
+            actor=actor,
             action="create",
             object_type="care.riskflag",
             summary=f"按档案数据自动列入重点关注（自身残疾）：{len(batch)} 名儿童",

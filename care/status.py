@@ -11,6 +11,7 @@ that walks every child. Overdue itself is not stored: it depends on the day of r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Case, Max, Min, When
@@ -153,60 +154,131 @@ def refresh_child(child_id: int, *, on: dt.date | None = None, policy: Policy | 
     return status
 
 
+class _Evaluator:
+    """``compute`` for many children at once: the next due dates depend only on the anchor
+    date and the rule periods, and a city's anchors fall on a few thousand distinct days, so
+    each anchor is evaluated once per run instead of once per child."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self._visit: dict = {}
+        self._contact: dict = {}
+
+    def next_visit(self, anchor: dt.date | None) -> dt.date | None:
+        try:
+            return self._visit[anchor]
+        except KeyError:
+            due = self._visit[anchor] = cadence.next_due(anchor, self.policy.visit_periods)
+            return due
+
+    def next_contact(self, anchor: dt.date | None) -> dt.date | None:
+        try:
+            return self._contact[anchor]
+        except KeyError:
+            due = self._contact[anchor] = cadence.next_due(anchor, self.policy.contact_periods)
+            return due
+
+    def values(self, migrant, open_, migrant_from, created_on, home, contact, since) -> tuple:
+        """The same tuple as ``compute`` (tested against it)."""
+        needs_visit = migrant and open_
+        key_attention = open_ and since is not None
+        basis = (migrant_from or created_on) if needs_visit else None
+        if contact is None or (home is not None and home > contact):
+            contact = home
+        if needs_visit:
+            anchor = home if basis is None or (home is not None and home > basis) else basis
+            next_visit = self.next_visit(anchor)
+        else:
+            next_visit = None
+        if key_attention:
+            anchor = since if contact is None or contact < since else contact
+            next_contact = self.next_contact(anchor)
+        else:
+            next_contact = None
+        return (
+            needs_visit,
+            key_attention,
+            since if key_attention else None,
+            basis,
+            home,
+            contact,
+            next_visit,
+            next_contact,
+        )
+
+
+def _refresh_rows(children: list[tuple], evaluator: _Evaluator, on: dt.date, **child_filter) -> int:
+    """Recompute the rows of ``children`` (pk, migrant_status, closed_at, migrant_from,
+    created_at), whose visits, flags and summary rows ``child_filter`` selects; upsert the
+    rows that changed and return how many."""
+    visits = _visit_aggregates(evaluator.policy, **child_filter)
+    flags = _flag_since(**child_filter)
+    existing = {
+        row[0]: tuple(row[1:])
+        for row in CareStatus.objects.filter(**child_filter).values_list("child_id", *FIELDS)
+    }
+    migrant_value = MigrantStatus.MIGRANT
+    rows = []
+    for pk, migrant_status, closed_at, migrant_from, created_at in children:
+        home, contact = visits.get(pk, (None, None))
+        values = evaluator.values(
+            migrant_status == migrant_value,
+            closed_at is None,
+            migrant_from,
+            _created_on(created_at),
+            home,
+            contact,
+            flags.get(pk),
+        )
+        if existing.get(pk) != values:
+            rows.append(CareStatus(child_id=pk, refreshed_on=on, **dict(zip(FIELDS, values, strict=True))))
+    if rows:
+        CareStatus.objects.bulk_create(
+            rows,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["child"],
+            update_fields=[*FIELDS, "refreshed_on"],
+        )
+    return len(rows)
+
+
+_CHILD_COLUMNS = ("pk", "migrant_status", "closed_at", "migrant_from", "created_at")
+
+
 def refresh_all(*, on: dt.date, chunk: int = CHUNK, progress=None) -> dict:
     """Recompute every child's row, streaming over child ids in chunks; write only rows that changed.
 
     Per chunk: one query for the children, one grouped query for visits, one for flags, one
     for the existing rows, and one upsert (INSERT … ON CONFLICT DO UPDATE) of the changes.
     """
-    policy = load_policy(on)
+    evaluator = _Evaluator(load_policy(on))
     last_id = 0
     seen = changed = 0
     while True:
         children = list(
-            Child.objects.filter(pk__gt=last_id)
-            .order_by("pk")
-            .values_list("pk", "migrant_status", "closed_at", "migrant_from", "created_at")[:chunk]
+            Child.objects.filter(pk__gt=last_id).order_by("pk").values_list(*_CHILD_COLUMNS)[:chunk]
         )
         if not children:
             break
         lo, hi = children[0][0], children[-1][0]
         last_id = hi
-        visits = _visit_aggregates(policy, child_id__gte=lo, child_id__lte=hi)
-        flags = _flag_since(child_id__gte=lo, child_id__lte=hi)
-        existing = {
-            row[0]: tuple(row[1:])
-            for row in CareStatus.objects.filter(child_id__gte=lo, child_id__lte=hi).values_list(
-                "child_id", *FIELDS
-            )
-        }
-        rows = []
-        for pk, migrant_status, closed_at, migrant_from, created_at in children:
-            home, contact = visits.get(pk, (None, None))
-            values = compute(
-                policy=policy,
-                migrant=migrant_status == MigrantStatus.MIGRANT,
-                open_=closed_at is None,
-                migrant_from=migrant_from,
-                created_on=_created_on(created_at),
-                last_home_visit_on=home,
-                last_contact_on=contact,
-                key_attention_since=flags.get(pk),
-            )
-            if existing.get(pk) != values:
-                rows.append(
-                    CareStatus(child_id=pk, refreshed_on=on, **dict(zip(FIELDS, values, strict=True)))
-                )
-        if rows:
-            CareStatus.objects.bulk_create(
-                rows,
-                batch_size=1000,
-                update_conflicts=True,
-                unique_fields=["child"],
-                update_fields=[*FIELDS, "refreshed_on"],
-            )
+        changed += _refresh_rows(children, evaluator, on, child_id__gte=lo, child_id__lte=hi)
         seen += len(children)
-        changed += len(rows)
         if progress is not None:
             progress(seen)
     return {"children": seen, "changed": changed}
+
+
+def refresh_children(child_ids: Iterable[int], *, on: dt.date | None = None, chunk: int = CHUNK) -> dict:
+    """Recompute the rows of some children (a bulk import, a feed, the daily status changes):
+    the same per-chunk queries as ``refresh_all``, over the given ids only."""
+    on = on or timezone.localdate()
+    ids = sorted(set(child_ids))
+    evaluator = _Evaluator(load_policy(on))
+    changed = 0
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        children = list(Child.objects.filter(pk__in=part).order_by().values_list(*_CHILD_COLUMNS))
+        changed += _refresh_rows(children, evaluator, on, child_id__in=part)
+    return {"children": len(ids), "changed": changed}

@@ -452,6 +452,57 @@ def entitlements_recompute(
     return result
 
 
+def entitlements_recompute_children(
+    *, child_ids: list[int], on: dt.date | None = None, actor=None, chunk: int = CHUNK
+) -> RecomputeResult:
+    """``entitlements_recompute`` for a set of children (a bulk import, a feed, the children
+    the daily run found changed): the same per-chunk work, over the given ids only, and one
+    audit row for the whole set when anything changed."""
+    from registry.models import Child
+
+    on = on or _today()
+    version = list_in_force(on)
+    result = RecomputeResult(version=version.code if version else "")
+    ids = sorted(set(child_ids))
+    if version is None or not ids:
+        return result
+    now = timezone.now()
+    services = list(Service.objects.filter(version=version).order_by("no").only("id", "no", "rule"))
+    for service in services:
+        rules.check_rule(service.rule)
+    memo: dict = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        with transaction.atomic():
+            eligible = Child.objects.filter(ELIGIBLE_CHILDREN, pk__in=part)
+            result.closed += (
+                Entitlement.objects.filter(child_id__in=part)
+                .exclude(status=Entitlement.Status.NOT_APPLICABLE)
+                .exclude(child__in=eligible)
+                .update(
+                    status=Entitlement.Status.NOT_APPLICABLE,
+                    reason=NOT_ELIGIBLE,
+                    updated_by=actor,
+                    updated_at=now,
+                )
+            )
+            for batch in iter_fact_chunks(eligible, on, chunk=chunk):
+                _recompute_chunk(batch, services, version, actor, now, result, memo)
+    if result.changed:
+        record(
+            actor=actor,
+            action="system" if actor is None else "update",
+            object_type="servicelist.entitlement",
+            summary=(
+                f"按清单 {version.code} 重新计算 {len(ids)} 名儿童的服务享有（{on:%Y-%m-%d}）："
+                f"新增 {result.created}，恢复 {result.reopened}，不再适用 {result.closed}，"
+                f"转入新版本 {result.moved}"
+            ),
+            batch=uuid.uuid4().hex[:12],
+        )
+    return result
+
+
 SETTABLE_STATUSES = (
     Entitlement.Status.NOT_STARTED,
     Entitlement.Status.RECEIVING,
