@@ -1,7 +1,8 @@
 """Writes of the ledger app: staged imports (upload → preview → commit) and the one-pass import
-of the command line. Every child is registered or updated through the registry services
-(``child_register`` / ``child_update``) with the import's audit batch; valid rows are committed
-in one transaction per chunk of rows."""
+of the command line. Every child is registered or updated through the registry's bulk services
+(``children_register_many`` / ``children_update_many``: the rules and outcomes of
+``child_register`` / ``child_update``, a fixed number of queries per chunk) with the import's
+audit batch; valid rows are committed in one transaction per chunk of rows."""
 
 from __future__ import annotations
 
@@ -28,8 +29,9 @@ from common.tabular import Table, TableError, TableRow, open_table
 from ledger.models import LedgerImport, LedgerImportRow
 from ledger.rows import FIELDS, PlaceIndex, RowResult, parse_row, text
 from registry import identity
+from registry.bulk import children_register_many, children_update_many
 from registry.models import Child
-from registry.services import DuplicateChild, RegistryError, child_register, child_update
+from registry.services import DuplicateChild, RegistryError
 
 CHUNK = 1000
 logger = logging.getLogger(__name__)
@@ -195,11 +197,13 @@ class _Run:
         return existing
 
     def commit(self, chunk: list[_Checked]) -> list[RowOutcome]:
-        """Register or update the valid rows of a chunk in one transaction."""
+        """Register or update the valid rows of a chunk in one transaction, through the registry's
+        bulk path (the outcomes of child_update / child_register applied row by row)."""
         outcomes: list[RowOutcome] = []
+        registering: list[tuple[_Checked, RowOutcome]] = []
+        updating: list[tuple[_Checked, RowOutcome, int]] = []
         with transaction.atomic():
             existing = self.plan(chunk)
-            children = Child.objects.in_bulk([pk for pk, _ok in existing.values()])
             for item in chunk:
                 outcome = RowOutcome(
                     item.number, "rejected", item.result.id_number, warnings=item.result.warnings
@@ -209,38 +213,41 @@ class _Run:
                     outcome.reason = "；".join(item.errors)
                     continue
                 hit = existing.get(item.id_hash)
-                try:
-                    if hit is None:
-                        child = child_register(
-                            actor=self.actor,
-                            data=item.result.data,
-                            batch=self.ledger_import.batch,
-                            on=self.on,
-                        )
-                        outcome.outcome = "registered"
-                    else:
-                        child = children[hit[0]]
-                        child_update(
-                            actor=self.actor,
-                            child=child,
-                            data=item.result.data,
-                            batch=self.ledger_import.batch,
-                        )
-                        outcome.outcome = "updated"
-                except DuplicateChild:
-                    outcome.reason = (
-                        OUT_OF_SCOPE_CHILD if not self.city else "该身份证号已有儿童档案，本行未导入"
-                    )
-                    continue
-                except RegistryError as exc:
-                    outcome.reason = str(exc)
-                    continue
-                self.touched.add(child.township_id)
-                outcome.file_no = child.file_no
-                outcome.migrant_status = str(child.migrant_status)
-                outcome.child_id = child.pk
-                outcome.reason = "" if outcome.migrant_status == "migrant" else child.status_reason
+                if hit is None:
+                    registering.append((item, outcome))
+                else:
+                    updating.append((item, outcome, hit[0]))
+            updated = children_update_many(
+                actor=self.actor,
+                pairs=[(Child(pk=pk), item.result.data) for item, _outcome, pk in updating],
+                batch=self.ledger_import.batch,
+            )
+            for (_item, outcome, _pk), result in zip(updating, updated, strict=True):
+                self._settle(outcome, result, "updated")
+            registered = children_register_many(
+                actor=self.actor,
+                items=[item.result.data for item, _outcome in registering],
+                batch=self.ledger_import.batch,
+                on=self.on,
+            )
+            for (_item, outcome), result in zip(registering, registered, strict=True):
+                self._settle(outcome, result, "registered")
         return outcomes
+
+    def _settle(self, outcome: RowOutcome, result: Child | RegistryError, done: str) -> None:
+        if isinstance(result, DuplicateChild):
+            outcome.reason = OUT_OF_SCOPE_CHILD if not self.city else "该身份证号已有儿童档案，本行未导入"
+            return
+        if isinstance(result, RegistryError):
+            outcome.reason = str(result)
+            return
+        child = result
+        outcome.outcome = done
+        self.touched.add(child.township_id)
+        outcome.file_no = child.file_no
+        outcome.migrant_status = str(child.migrant_status)
+        outcome.child_id = child.pk
+        outcome.reason = "" if outcome.migrant_status == "migrant" else child.status_reason
 
 
 def _chunks(rows: Iterator[TableRow], size: int) -> Iterator[list[TableRow]]:

@@ -266,7 +266,7 @@ def test_an_unexpected_failure_during_commit_is_reported_not_a_500(client, city,
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(ledger.services, "child_register", broken)
+    monkeypatch.setattr(ledger.services, "children_register_many", broken)
     response = client.post(reverse("ledger:confirm", args=[ledger_import.pk]), follow=True)
     assert response.status_code == 200 and "导入中途出错而中断" in response.content.decode()
     ledger_import.refresh_from_db()
