@@ -246,6 +246,29 @@ def children_visible(user, *, include_closed: bool = True) -> QuerySet:
     return qs
 
 
+def child_in_scope(user, child) -> bool:
+    """Whether ``children_visible(user)`` holds this child, decided from the child's own
+    township, village and school — the same rule as ``child_scope_q`` without a query, for the
+    several checks a file page makes on the child it has just opened. A liaison's children
+    (shared through referrals) are still looked up."""
+    scope = scope_of(user)
+    if child.pk is None:
+        return False
+    if "registry.view" not in scope.capabilities and "services.inbox" not in scope.capabilities:
+        return False
+    if scope.city:
+        return True
+    if (
+        child.township_id in scope.township_ids
+        or child.village_id in scope.village_ids
+        or (child.school_id is not None and child.school_id in scope.school_ids)
+    ):
+        return True
+    if scope.department_ids:
+        return children_visible(user).filter(pk=child.pk).exists()
+    return False
+
+
 def get_child_or_404(user, pk, *, queryset: QuerySet | None = None):
     qs = queryset if queryset is not None else children_visible(user)
     try:
@@ -312,7 +335,7 @@ def can(user, capability: str, obj=None) -> bool:
     from registry.models import Child
 
     if isinstance(obj, Child):
-        return children_visible(user).filter(pk=obj.pk).exists()
+        return child_in_scope(user, obj)
     child_id = getattr(obj, "child_id", None)
     if child_id is not None:
         return children_visible(user).filter(pk=child_id).exists()

@@ -6,8 +6,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import models, transaction
-from django.db.models import F
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from audit.chain import GENESIS, row_hash
@@ -58,6 +57,25 @@ def record(
     )[0]
 
 
+def _lock_head() -> tuple[int, str]:
+    """Take the chain's write lock and read its head in one statement.
+
+    ``UPDATE … RETURNING`` takes the row lock on PostgreSQL and the database's write lock on
+    SQLite before anything is read, so concurrent writers queue here instead of forking the
+    chain; the head row is created on the very first write.
+    """
+    table = connection.ops.quote_name(AuditHead._meta.db_table)
+    sql = f"UPDATE {table} SET seq = seq WHERE id = 1 RETURNING seq, hash"  # noqa: S608 - fixed names
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+        if row is None:
+            AuditHead.objects.get_or_create(pk=1)
+            cursor.execute(sql)
+            row = cursor.fetchone()
+    return row[0], row[1]
+
+
 @transaction.atomic
 def record_many(
     *, actor, entries: Iterable[Entry], batch: str = "", ip: str | None = None
@@ -65,17 +83,14 @@ def record_many(
     entries = list(entries)
     if not entries:
         return []
-    # The UPDATE takes the write lock first (row lock on PostgreSQL, database lock on
-    # SQLite), so concurrent writers wait here instead of forking the chain.
-    AuditHead.objects.get_or_create(pk=1)
-    AuditHead.objects.filter(pk=1).update(seq=F("seq"))
-    head = AuditHead.objects.select_for_update().get(pk=1)
+    # Three statements whatever the number of entries: lock and read the head, insert the
+    # rows, move the head. A file read (one entry) is on every child's page: keep it cheap.
+    seq, prev = _lock_head()
     now = timezone.now()
     actor_id = getattr(actor, "pk", None)
     actor_name = getattr(actor, "username", "") if actor is not None else ""
     ip = current_ip.get() if ip is None else ip
     events = []
-    prev, seq = head.hash, head.seq
     for entry in entries:
         seq += 1
         event = AuditEvent(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
+from types import ModuleType
 
 from django.apps import apps
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_urlconf, reverse
 
-from access.policy import has_capability
+from access.policy import scope_of
 
 
 @dataclass(frozen=True)
@@ -35,26 +36,46 @@ class Card:
     order: int = 100
 
 
+# App name -> its home module, or None when it has none. A failed import searches the file
+# system again each time, and the navigation is built on every page: look each app up once.
+_HOME_MODULES: dict[str, ModuleType | None] = {}
+
+
 def _home_modules():
     for config in apps.get_app_configs():
-        try:
-            yield import_module(f"{config.name}.home")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.home":
-                raise
+        if config.name not in _HOME_MODULES:
+            try:
+                _HOME_MODULES[config.name] = import_module(f"{config.name}.home")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.home":
+                    raise
+                _HOME_MODULES[config.name] = None
+        module = _HOME_MODULES[config.name]
+        if module is not None:
+            yield module
+
+
+# (capabilities, URLconf) -> the menu: the same for everyone holding the same capabilities,
+# and built on every page otherwise (a reverse() per entry).
+_NAV_CACHE: dict[tuple, list[dict]] = {}
 
 
 def nav_items(user) -> list[dict]:
-    items = []
-    for module in _home_modules():
-        for item in getattr(module, "NAV", []):
-            if has_capability(user, item.capability):
-                try:
-                    url = reverse(item.url_name)
-                except NoReverseMatch:
-                    continue
-                items.append((item.order, item.label, url))
-    return [{"label": label, "url": url} for _o, label, url in sorted(items)]
+    capabilities = scope_of(user).capabilities
+    key = (capabilities, get_urlconf())
+    cached = _NAV_CACHE.get(key)
+    if cached is None:
+        items = []
+        for module in _home_modules():
+            for item in getattr(module, "NAV", []):
+                if item.capability in capabilities:
+                    try:
+                        url = reverse(item.url_name)
+                    except NoReverseMatch:
+                        continue
+                    items.append((item.order, item.label, url))
+        cached = _NAV_CACHE[key] = [{"label": label, "url": url} for _o, label, url in sorted(items)]
+    return [dict(item) for item in cached]
 
 
 def home_cards(user) -> list[Card]:

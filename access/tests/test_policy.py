@@ -72,3 +72,41 @@ def test_stats_scope_follows_role(city):
     assert policy.stats_scope(city.leader) == (True, frozenset())
     assert policy.stats_scope(city.yuekou_supervisor) == (False, frozenset({city.yuekou.pk}))
     assert policy.stats_scope(city.auditor) == (False, frozenset())
+
+
+PERSONAS = [
+    "admin",
+    "yuekou_supervisor",
+    "yuekou_director",
+    "duobao_supervisor",
+    "edu_liaison",
+    "teacher",
+    "leader",
+    "auditor",
+]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_child_in_scope_agrees_with_children_visible(city, children, persona):
+    user = getattr(city, persona)
+    school = city.teacher.assignments.get().school
+    pupil = make_child(village=city.duobao_village, name="李四", school=school)
+    for child in [*children.values(), pupil]:
+        expected = policy.children_visible(user).filter(pk=child.pk).exists()
+        assert policy.child_in_scope(user, child) is expected, (persona, child.name)
+
+
+def test_child_in_scope_of_liaison_follows_referrals(city, children):
+    from servicelist.models import Referral
+
+    child = children["duobao"]
+    assert not policy.child_in_scope(city.edu_liaison, child)
+    department = city.edu_liaison.assignments.get().department
+    Referral.objects.create(
+        child=child,
+        department=department,
+        reason="测试转介",
+        deadline=child.birth_date,
+        created_by=city.admin,
+    )
+    assert policy.child_in_scope(city.edu_liaison, child)

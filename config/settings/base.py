@@ -128,6 +128,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Sessions: expire after 30 minutes without activity, and with the browser.
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# The database store, moving an unchanged session's expiry on at most once a minute (common/sessions.py).
+SESSION_ENGINE = "common.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
