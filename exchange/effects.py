@@ -1,8 +1,8 @@
 """What a linked feed row does to the child's file, per source (FeedSource.effect).
 
-Every effect goes through the registry's write services (``child_update``) or writes a
-record of this app, and is logged as a ChildEffect with the values before, so that the
-batch can be rolled back. Findings a person must verify (a possible drop-out, a family
+Every effect goes through the registry's write services (``registry.bulk.children_update_many``,
+the bulk form of ``child_update``) or writes a record of this app, and is logged as a
+ChildEffect with the values before, so that the batch can be rolled back. Findings a person must verify (a possible drop-out, a family
 in hardship, missed vaccinations) become verification tasks for the child's supervisor
 and director; see ``raise_finding``.
 """
@@ -30,34 +30,6 @@ def _from_json(field: str, value: Any) -> Any:
     if field in DATE_FIELDS and isinstance(value, str):
         return dt.date.fromisoformat(value)
     return value
-
-
-def update_child(
-    *, actor, batch: FeedBatch, row: FeedRow | None, child, changes: dict, kind: str, summary: str
-):
-    """Apply ``changes`` (ChildInput field -> value) through the registry; log the effect.
-
-    Returns the ChildEffect, or None when the file already says so.
-    """
-    from registry.models import Child
-    from registry.services import child_update, input_from_child
-
-    current = Child.objects.select_related("household").get(pk=child.pk)
-    before = {k: getattr(current, k) for k in changes}
-    changes = {k: v for k, v in changes.items() if before[k] != v}
-    if not changes:
-        return None
-    data = replace(input_from_child(current), guardians=[], **changes)
-    child_update(actor=actor, child=current, data=data, batch=batch.label)
-    return ChildEffect.objects.create(
-        child=current,
-        batch=batch,
-        row=row,
-        kind=kind,
-        summary=summary,
-        before={k: _json(before[k]) for k in changes},
-        after={k: _json(v) for k, v in changes.items()},
-    )
 
 
 CARE_CATEGORIES = {
@@ -119,18 +91,23 @@ def raise_finding(
     )
 
 
-def _school(facts: dict) -> dict:
+def _school(facts: dict, schools: dict[str, int | None] | None = None) -> dict:
+    """The school named by the row; ``schools`` (name -> id) caches the look-up for a batch."""
     from schools.models import School
 
     name = r.text(facts.get("school"))
     if not name:
         return {}
+    if schools is not None and name in schools:
+        return {"school_id": schools[name], "school_name": name}
     school = School.objects.filter(name=name).values_list("pk", flat=True).first()
+    if schools is not None:
+        schools[name] = school
     return {"school_id": school, "school_name": name}
 
 
-def schooling_changes(facts: dict) -> dict:
-    changes = _school(facts)
+def schooling_changes(facts: dict, schools: dict[str, int | None] | None = None) -> dict:
+    changes = _school(facts, schools)
     stage = r.parse_stage(facts.get("stage"), facts.get("grade"))
     if stage:
         changes["school_stage"] = stage
@@ -168,54 +145,6 @@ def disability_changes(facts: dict, child) -> dict:
     return changes
 
 
-def apply(*, actor, batch: FeedBatch, row: FeedRow, child, facts: dict) -> list[ChildEffect]:
-    """The source's effect for a row linked to ``child``."""
-    effect = batch.source.effect
-    done: list[ChildEffect | None] = []
-    source_name = batch.source.department.name
-    if effect == Effect.EDUCATION:
-        changes = schooling_changes(facts)
-        if changes:
-            done.append(
-                update_child(
-                    actor=actor, batch=batch, row=row, child=child, changes=changes,
-                    kind=ChildEffect.Kind.SCHOOLING, summary=f"{source_name}就学信息：" + _describe(changes),
-                )
-            )  # fmt: skip
-    elif effect == Effect.POLICE:
-        changes = residence_changes(facts, child)
-        done.append(
-            update_child(
-                actor=actor, batch=batch, row=row, child=child, changes=changes,
-                kind=ChildEffect.Kind.RESIDENCE, summary=f"{source_name}居住证信息：" + _describe(changes),
-            )
-        )  # fmt: skip
-    elif effect == Effect.HEALTH:
-        done.extend(_health(actor=actor, batch=batch, row=row, child=child, facts=facts))
-    elif effect == Effect.INSURANCE:
-        amount = r.parse_amount(facts.get("amount"))
-        when = r.text(facts.get("warning_date"))
-        reason = "医保局高额医疗费用预警" + (f"：医疗费用 {amount:,.2f} 元" if amount is not None else "")
-        if when:
-            reason += f"（{when[:10]}）"
-        reason += "，请核查家庭是否生活困难"
-        done.append(
-            raise_finding(
-                actor=actor, batch=batch, row=row, child=child, kind=VerificationTask.Kind.HARDSHIP, reason=reason
-            )
-        )  # fmt: skip
-    elif effect == Effect.DISABILITY:
-        changes = disability_changes(facts, child)
-        if changes:
-            done.append(
-                update_child(
-                    actor=actor, batch=batch, row=row, child=child, changes=changes,
-                    kind=ChildEffect.Kind.DISABILITY, summary=f"{source_name}残疾信息：" + _describe(changes),
-                )
-            )  # fmt: skip
-    return [e for e in done if e is not None]
-
-
 _LABELS = {
     "school_id": None,
     "school_name": "学校",
@@ -243,81 +172,6 @@ def _describe(changes: dict) -> str:
     return "，".join(parts) or "信息一致，无需更新"
 
 
-def _health(*, actor, batch, row, child, facts) -> list[ChildEffect]:
-    try:
-        managed = parse_date_or_none(facts.get("managed_on"), field="健康管理日期")
-    except InvalidDate:
-        managed = None
-    vaccination = r.text(facts.get("vaccination"))[:100]
-    complete = r.vaccination_complete(vaccination)
-    record = HealthRecord.objects.create(
-        child=child,
-        batch=batch,
-        row=row,
-        vaccination=vaccination,
-        vaccination_complete=complete,
-        screening=r.text(facts.get("screening"))[:200],
-        managed_on=managed,
-        institution=r.text(facts.get("institution"))[:100],
-    )
-    parts = [f"预防接种：{vaccination or '未填'}"]
-    if record.screening:
-        parts.append(f"筛查：{record.screening}")
-    effects = [
-        ChildEffect.objects.create(
-            child=child,
-            batch=batch,
-            row=row,
-            kind=ChildEffect.Kind.HEALTH,
-            summary=f"{batch.source.department.name}健康管理信息：" + "，".join(parts),
-            after={"health_record": record.pk},
-        )
-    ]
-    if complete is False:
-        effects.append(
-            raise_finding(
-                actor=actor, batch=batch, row=row, child=child, kind=VerificationTask.Kind.VACCINATION,
-                reason=f"卫健委健康管理信息显示未按程序完成预防接种（{vaccination}），请提醒监护人补种",
-            )
-        )  # fmt: skip
-    return effects
-
-
-def undo(*, actor, effect: ChildEffect) -> str:
-    """Reverse one effect; returns "" when done, or why it was left as it is."""
-    from registry.models import Child
-
-    now = timezone.now()
-    if "flag" in effect.after:
-        if effect.after.get("created"):
-            note = _undo_flag(actor=actor, flag_id=effect.after["flag"])
-            if note:
-                ChildEffect.objects.filter(pk=effect.pk).update(undone_at=now)
-                return note
-    elif "task" in effect.after:
-        if effect.after.get("created"):
-            VerificationTask.objects.filter(
-                pk=effect.after["task"], status=VerificationTask.Status.OPEN
-            ).update(status=VerificationTask.Status.CANCELLED, closed_at=now, closed_by=actor)
-    elif "health_record" in effect.after:
-        HealthRecord.objects.filter(pk=effect.after["health_record"]).delete()
-    elif effect.kind == ChildEffect.Kind.REGISTERED:
-        return ""  # handled by the rollback itself (the child is removed when untouched)
-    else:
-        child = Child.objects.get(pk=effect.child_id)
-        current = {k: _json(getattr(child, k)) for k in effect.after}
-        if current != effect.after:
-            ChildEffect.objects.filter(pk=effect.pk).update(undone_at=now)
-            return f"档案 {child.file_no} 的相关信息在本批之后已被修改，保留现值"
-        before = {k: _from_json(k, v) for k, v in effect.before.items()}
-        from registry.services import child_update, input_from_child
-
-        data = replace(input_from_child(child), guardians=[], **before)
-        child_update(actor=actor, child=child, data=data, batch=effect.batch.label)
-    ChildEffect.objects.filter(pk=effect.pk).update(undone_at=now)
-    return ""
-
-
 def _undo_flag(*, actor, flag_id: int) -> str:
     """Remove a flag the batch raised if nobody has confirmed it since; otherwise keep it."""
     from audit.services import record
@@ -342,3 +196,332 @@ def _undo_flag(*, actor, flag_id: int) -> str:
         return ""
     refresh_child(child_id)  # the register's derived status follows the removed flag
     return ""
+
+
+# ---------------------------------------------------------------- many rows at once
+#
+# A feed links tens of thousands of rows: the effects of a chunk of rows are applied with a
+# fixed number of queries — the children read once, their updates through the registry's bulk
+# path (registry.bulk.children_update_many, which keeps child_update's rules, audit and
+# after-change hooks), the health records, tasks and effect rows written with bulk_create.
+
+CHILD_FIELD_EFFECTS = {
+    Effect.EDUCATION: ChildEffect.Kind.SCHOOLING,
+    Effect.POLICE: ChildEffect.Kind.RESIDENCE,
+    Effect.DISABILITY: ChildEffect.Kind.DISABILITY,
+}
+_SUMMARY_PREFIX = {
+    Effect.EDUCATION: "就学信息：",
+    Effect.POLICE: "居住证信息：",
+    Effect.DISABILITY: "残疾信息：",
+}
+# Effects that are a finding or a record on the file rather than a change of its fields (those
+# are audited by the registry): audited here.
+AUDITED_KINDS = (ChildEffect.Kind.HEALTH, ChildEffect.Kind.HARDSHIP, ChildEffect.Kind.DROPOUT)
+IN_CHUNK = 500
+
+
+def _chunks(items: list, size: int = IN_CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def rounds(items: list, key) -> list[list]:
+    """``items`` in order, split so that each key appears at most once per round: a child linked
+    by two rows of a chunk gets the second row's change after the first's, as row by row."""
+    result: list[list] = []
+    seen: dict = {}
+    for item in items:
+        k = key(item)
+        n = seen.get(k, 0)
+        if n == len(result):
+            result.append([])
+        result[n].append(item)
+        seen[k] = n + 1
+    return result
+
+
+def children_for_update(ids) -> dict[int, Any]:
+    """The children of ``ids`` as ``input_from_child`` needs them; the feeds' inputs carry no
+    guardians, so an empty prefetch spares reading (and decrypting) the households' guardians."""
+    from django.db.models import Prefetch
+
+    from registry.models import Child, Guardian
+
+    found: dict[int, Any] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        qs = (
+            Child.objects.filter(pk__in=chunk)
+            .select_related("household")
+            .prefetch_related(Prefetch("household__guardians", queryset=Guardian.objects.none()))
+        )
+        found.update((c.pk, c) for c in qs)
+    return found
+
+
+def _field_changes(effect: str, facts: dict, child, schools: dict) -> dict:
+    if effect == Effect.EDUCATION:
+        return schooling_changes(facts, schools)
+    if effect == Effect.POLICE:
+        return residence_changes(facts, child)
+    return disability_changes(facts, child)
+
+
+def _note_failure(row: FeedRow, exc: Exception) -> None:
+    row.reason = (row.reason + f"；未能更新档案：{exc}")[:300]
+
+
+def _update_children(*, actor, batch: FeedBatch, items: list, schools: dict) -> list[ChildEffect]:
+    """Education, police, disability: the rows' changes to their children's fields, applied
+    through the registry's bulk update; unsaved ChildEffects (with the values before) returned."""
+    from registry.bulk import children_update_many
+    from registry.services import input_from_child
+
+    effect = batch.source.effect
+    kind = CHILD_FIELD_EFFECTS[effect]
+    prefix = batch.source.department.name + _SUMMARY_PREFIX[effect]
+    made: list[ChildEffect] = []
+    for group in rounds(items, key=lambda item: item[0].child_id):
+        children = children_for_update(row.child_id for row, _facts in group)
+        planned = []
+        for row, facts in group:
+            child = children.get(row.child_id)
+            if child is None:
+                continue
+            changes = _field_changes(effect, facts, child, schools)
+            before = {k: getattr(child, k) for k in changes}
+            changes = {k: v for k, v in changes.items() if before[k] != v}
+            if changes:
+                planned.append((row, child, {k: before[k] for k in changes}, changes))
+        if not planned:
+            continue
+        pairs = [
+            (child, replace(input_from_child(child), guardians=[], **ch)) for _r, child, _b, ch in planned
+        ]
+        results = children_update_many(actor=actor, pairs=pairs, batch=batch.label)
+        for (row, child, before, changes), result in zip(planned, results, strict=True):
+            if isinstance(result, Exception):
+                _note_failure(row, result)
+                continue
+            made.append(
+                ChildEffect(
+                    child_id=child.pk, batch=batch, row=row, kind=kind,
+                    summary=(prefix + _describe(changes))[:300],
+                    before={k: _json(v) for k, v in before.items()},
+                    after={k: _json(v) for k, v in changes.items()},
+                )
+            )  # fmt: skip
+    return made
+
+
+def health_many(*, batch: FeedBatch, items: list) -> list[ChildEffect]:
+    """Health: a record on each row's child, and a verification task for a missed vaccination
+    (an open one of the child is kept, not duplicated). Unsaved ChildEffects returned, in row order."""
+    records = []
+    for row, facts in items:
+        try:
+            managed = parse_date_or_none(facts.get("managed_on"), field="健康管理日期")
+        except InvalidDate:
+            managed = None
+        vaccination = r.text(facts.get("vaccination"))[:100]
+        records.append(
+            HealthRecord(
+                child_id=row.child_id, batch=batch, row=row, vaccination=vaccination,
+                vaccination_complete=r.vaccination_complete(vaccination),
+                screening=r.text(facts.get("screening"))[:200], managed_on=managed,
+                institution=r.text(facts.get("institution"))[:100],
+            )
+        )  # fmt: skip
+    HealthRecord.objects.bulk_create(records, batch_size=500)
+    missed = sorted({rec.child_id for rec in records if rec.vaccination_complete is False})
+    tasks: dict[int, VerificationTask] = {}
+    for chunk in _chunks(missed):
+        for task in VerificationTask.objects.filter(
+            child_id__in=chunk, kind=VerificationTask.Kind.VACCINATION, status=VerificationTask.Status.OPEN
+        ).order_by("child_id", "-created_at", "-id"):
+            tasks.setdefault(task.child_id, task)
+    new_tasks: list[VerificationTask] = []
+    reasons = {}
+    for rec in records:
+        if rec.vaccination_complete is False and rec.child_id not in tasks:
+            reason = f"卫健委健康管理信息显示未按程序完成预防接种（{rec.vaccination}），请提醒监护人补种"
+            tasks[rec.child_id] = VerificationTask(
+                child_id=rec.child_id,
+                batch=batch,
+                kind=VerificationTask.Kind.VACCINATION,
+                reason=reason[:300],
+            )
+            new_tasks.append(tasks[rec.child_id])
+            reasons[id(tasks[rec.child_id])] = reason
+    VerificationTask.objects.bulk_create(new_tasks, batch_size=500)
+    fresh = {id(t) for t in new_tasks}
+    label = VerificationTask.Kind.VACCINATION.label
+    made: list[ChildEffect] = []
+    for (row, _facts), rec in zip(items, records, strict=True):
+        parts = [f"预防接种：{rec.vaccination or '未填'}"]
+        if rec.screening:
+            parts.append(f"筛查：{rec.screening}")
+        made.append(
+            ChildEffect(
+                child_id=rec.child_id, batch=batch, row=row, kind=ChildEffect.Kind.HEALTH,
+                summary=(f"{batch.source.department.name}健康管理信息：" + "，".join(parts))[:300],
+                after={"health_record": rec.pk},
+            )
+        )  # fmt: skip
+        if rec.vaccination_complete is False:
+            task = tasks[rec.child_id]
+            created = id(task) in fresh
+            fresh.discard(id(task))  # a later row of the same child finds the task open
+            reason = f"卫健委健康管理信息显示未按程序完成预防接种（{rec.vaccination}），请提醒监护人补种"
+            summary = (f"待核实：{label}" if created else f"已有待核实的{label}事项") + f"（{reason[:200]}）"
+            made.append(
+                ChildEffect(
+                    child_id=rec.child_id, batch=batch, row=row, kind=ChildEffect.Kind.HEALTH,
+                    summary=summary[:300], after={"task": task.pk, "created": created},
+                )
+            )  # fmt: skip
+    return made
+
+
+def _hardship_reason(facts: dict) -> str:
+    amount = r.parse_amount(facts.get("amount"))
+    when = r.text(facts.get("warning_date"))
+    reason = "医保局高额医疗费用预警" + (f"：医疗费用 {amount:,.2f} 元" if amount is not None else "")
+    if when:
+        reason += f"（{when[:10]}）"
+    return reason + "，请核查家庭是否生活困难"
+
+
+def _hardship(*, actor, batch: FeedBatch, items: list) -> list[ChildEffect]:
+    """Insurance: a family-hardship flag through the care app's service, row by row (these feeds
+    are short lists of high-expense warnings)."""
+    from django.db import transaction
+
+    from registry.models import Child
+    from registry.services import RegistryError
+
+    children = Child.objects.in_bulk(sorted({row.child_id for row, _f in items}))
+    made: list[ChildEffect] = []
+    for row, facts in items:
+        child = children.get(row.child_id)
+        if child is None:
+            continue
+        try:
+            with transaction.atomic():
+                made.append(
+                    raise_finding(
+                        actor=actor, batch=batch, row=row, child=child, kind=VerificationTask.Kind.HARDSHIP,
+                        reason=_hardship_reason(facts),
+                    )
+                )  # fmt: skip
+        except (RegistryError, ValueError) as exc:
+            _note_failure(row, exc)
+    return made
+
+
+def apply_many(
+    *, actor, batch: FeedBatch, items: list[tuple[FeedRow, dict]], entries: list, schools: dict | None = None
+) -> None:
+    """``apply`` for many linked rows (saved FeedRows with ``child_id``, and their facts).
+
+    Sets each row's ``effect`` (and a note on its ``reason`` when the file could not be
+    updated) in memory — the caller saves the rows — and appends the audit entries of the
+    findings and records to ``entries``. ``schools`` (name -> id) caches school look-ups."""
+    from audit.services import Entry
+    from registry.models import Child
+
+    effect = batch.source.effect
+    if effect == Effect.NONE or not items:
+        return
+    if effect in CHILD_FIELD_EFFECTS:
+        made = _update_children(
+            actor=actor, batch=batch, items=items, schools={} if schools is None else schools
+        )
+        ChildEffect.objects.bulk_create(made, batch_size=500)
+    elif effect == Effect.HEALTH:
+        made = health_many(batch=batch, items=items)
+        ChildEffect.objects.bulk_create(made, batch_size=500)
+    else:
+        made = _hardship(actor=actor, batch=batch, items=items)
+    by_row: dict[int, list[ChildEffect]] = {}
+    for e in made:
+        by_row.setdefault(id(e.row), []).append(e)
+    audited = sorted({e.child_id for e in made if e.kind in AUDITED_KINDS})
+    file_nos: dict[int, str] = {}
+    for chunk in _chunks(audited):
+        file_nos.update(Child.objects.filter(pk__in=chunk).values_list("pk", "file_no"))
+    for row, _facts in items:
+        done = by_row.get(id(row))
+        if not done:
+            continue
+        row.effect = {"effects": [e.pk for e in done], "summary": [e.summary for e in done]}
+        for e in done:
+            if e.kind in AUDITED_KINDS:
+                entries.append(
+                    Entry(
+                        "create", "registry.child", str(e.child_id),
+                        f"部门数据处理：档案 {file_nos.get(e.child_id, '')}，{e.get_kind_display()}",
+                        {"effect": e.pk},
+                    )
+                )  # fmt: skip
+
+
+def undo_many(*, actor, batch: FeedBatch, effects: list[ChildEffect]) -> tuple[int, list[str]]:
+    """``undo`` for many effects of a batch, newest first (the registered children excepted: the
+    rollback removes them itself). Returns (effects undone, notes on those left as they are)."""
+    from registry.bulk import children_update_many
+    from registry.services import input_from_child
+
+    now = timezone.now()
+    notes: list[str] = []
+    undone = 0
+    tasks: list[int] = []
+    records: list[int] = []
+    on_fields: list[ChildEffect] = []
+    for effect in effects:
+        if effect.kind == ChildEffect.Kind.REGISTERED:
+            continue
+        if "flag" in effect.after:
+            if effect.after.get("created"):
+                note = _undo_flag(actor=actor, flag_id=effect.after["flag"])
+                if note:
+                    notes.append(note)
+                    continue
+        elif "task" in effect.after:
+            if effect.after.get("created"):
+                tasks.append(effect.after["task"])
+        elif "health_record" in effect.after:
+            records.append(effect.after["health_record"])
+        else:
+            on_fields.append(effect)
+            continue
+        undone += 1
+    for chunk in _chunks(tasks):
+        VerificationTask.objects.filter(pk__in=chunk, status=VerificationTask.Status.OPEN).update(
+            status=VerificationTask.Status.CANCELLED, closed_at=now, closed_by=actor
+        )
+    for chunk in _chunks(records):
+        HealthRecord.objects.filter(pk__in=chunk).delete()
+    for group in rounds(on_fields, key=lambda e: e.child_id):
+        children = children_for_update(e.child_id for e in group)
+        planned = []
+        for effect in group:
+            child = children.get(effect.child_id)
+            if child is None:
+                continue
+            current = {k: _json(getattr(child, k)) for k in effect.after}
+            if current != effect.after:
+                notes.append(f"档案 {child.file_no} 的相关信息在本批之后已被修改，保留现值")
+                continue
+            before = {k: _from_json(k, v) for k, v in effect.before.items()}
+            planned.append((child, replace(input_from_child(child), guardians=[], **before)))
+        results = children_update_many(actor=actor, pairs=planned, batch=batch.label)
+        for (child, _data), result in zip(planned, results, strict=True):
+            if isinstance(result, Exception):
+                notes.append(f"档案 {child.file_no} 未能还原（{result}），保留现值")
+            else:
+                undone += 1
+    ids = [e.pk for e in effects if e.kind != ChildEffect.Kind.REGISTERED]
+    for chunk in _chunks(ids):
+        ChildEffect.objects.filter(pk__in=chunk).update(undone_at=now)
+    return undone, notes

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from audit.services import Entry, record, record_many
 from common import idnumber
 from common.tabular import TableError, normalise_header, open_table
-from exchange import effects
+from exchange import discovered, effects
 from exchange.linkage import Link, RegistryLinker
 from exchange.matching import LINKED, NEW, REVIEW
 from exchange.matching.model import FIELD_ZH, LEVEL_ZH
@@ -31,6 +33,7 @@ from exchange.models import (
     FeedBatch,
     FeedRow,
     FeedSource,
+    HealthRecord,
     Outcome,
     ReviewItem,
     VerificationTask,
@@ -140,8 +143,8 @@ def feed_import(
             when = timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M")
             batch.warnings.insert(0, f"同一文件已于 {when} 导入过（第{earlier.pk}批）；重复的行会再次比对")
         batch.save(update_fields=["columns", "warnings"])
-        rows = [(row.number, row.values, row.extras) for row in table.rows()]
-    return _run(actor=actor, batch=batch, rows=rows, progress=progress)
+        rows = ((row.number, row.values, row.extras) for row in table.rows())
+        return _run(actor=actor, batch=batch, rows=rows, progress=progress)
 
 
 def _push_keys(source: FeedSource) -> dict[str, str]:
@@ -192,26 +195,41 @@ def feed_push(
         actor=actor, source=source, via=FeedBatch.Via.API, file_name=f"接口推送 {len(rows)} 行", sha256=digest,
         is_complete_list=is_complete_list,
     )  # fmt: skip
-    return _run(actor=actor, batch=batch, rows=parsed)
+    return _run(actor=actor, batch=batch, rows=parsed, total=len(parsed))
 
 
 # ---------------------------------------------------------------- the pipeline
 
 
 def _run(
-    *, actor, batch: FeedBatch, rows: list[tuple[int, dict, dict]], progress: Progress | None = None
+    *,
+    actor,
+    batch: FeedBatch,
+    rows: Iterable[tuple[int, dict, dict]],
+    progress: Progress | None = None,
+    total: int | None = None,
 ) -> FeedBatch:
+    """Run the rows through the pipeline chunk by chunk (``rows`` is streamed: a file's rows are
+    never held whole). ``total``: the number of rows when known in advance, for the progress."""
     batch.status = FeedBatch.Status.RUNNING
-    batch.total_rows = len(rows)
+    batch.total_rows = total or 0
     batch.save(update_fields=["status", "total_rows"])
     linker = RegistryLinker()
-    places = PlaceResolver()
+    context = _Context(places=PlaceResolver(), lookups=discovered.Lookups())
+    seen_rows = 0
     try:
-        for start in range(0, len(rows), CHUNK_ROWS):
-            chunk = [parse_row(n, v, e) for n, v, e in rows[start : start + CHUNK_ROWS]]
-            _process_chunk(actor=actor, batch=batch, parsed=chunk, linker=linker, places=places)
+        for chunk in _chunked(rows, CHUNK_ROWS):
+            seen_rows += len(chunk)
+            if seen_rows > batch.total_rows:
+                batch.total_rows = seen_rows
+                FeedBatch.objects.filter(pk=batch.pk).update(total_rows=seen_rows)
+            parsed = [parse_row(n, v, e) for n, v, e in chunk]
+            _process_chunk(actor=actor, batch=batch, parsed=parsed, linker=linker, context=context)
             if progress:
                 progress(batch)
+        if batch.total_rows != seen_rows:
+            batch.total_rows = seen_rows
+            FeedBatch.objects.filter(pk=batch.pk).update(total_rows=seen_rows)
         if batch.is_complete_list and batch.source.effect == Effect.EDUCATION:
             _flag_absent_pupils(actor=actor, batch=batch)
     except Exception as exc:
@@ -231,6 +249,25 @@ def _run(
         batch=batch.label,
     )
     return batch
+
+
+def _chunked(rows: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@dataclass
+class _Context:
+    """What an import reads once for all its chunks."""
+
+    places: PlaceResolver
+    lookups: discovered.Lookups
 
 
 def contributions_json(contributions) -> list[list]:
@@ -268,71 +305,94 @@ def _prior_decisions(hashes: Iterable[str]) -> dict[str, ReviewItem]:
     return found
 
 
+def _outcome_row(batch: FeedBatch, p: ParsedRow, link: Link | None, prior: dict[str, ReviewItem]) -> FeedRow:
+    """The row with its outcome and reason, as decided by the engine or a reviewer's earlier decision."""
+    row = FeedRow(
+        batch=batch, number=p.number, values=p.stored, id_hash=p.id_hash, content_hash=p.content_hash
+    )
+    if link is None:
+        row.outcome, row.reason = Outcome.REJECTED, p.reject
+    else:
+        d = link.decision
+        row.score = d.score
+        row.contributions = contributions_json(d.contributions)
+        row.outcome = d.outcome
+        row.reason = d.explain_zh()
+        if d.outcome == LINKED:
+            row.child_id = int(d.best_key)
+        reused = prior.get(p.content_hash) if d.outcome != LINKED else None
+        if reused is not None:
+            where = f"第{reused.row.batch_id}批第{reused.row.number}行"
+            if reused.decision == ReviewItem.Decision.CHILD and reused.child_id:
+                row.outcome, row.child_id = Outcome.LINKED, reused.child_id
+                row.reason = f"沿用此前的人工确认（{where}）：为已登记儿童"
+            elif reused.decision == ReviewItem.Decision.NEW:
+                row.outcome = Outcome.NEW
+                row.reason = f"沿用此前的人工确认（{where}）：不是已登记儿童"
+    if p.notes:
+        row.reason = (row.reason + "；" + "；".join(p.notes)) if row.reason else "；".join(p.notes)
+    if row.outcome == Outcome.REVIEW:
+        # What a reviewer's "new child" needs to register it; cleared once decided.
+        row.id_number = p.id_number if p.id_valid else ""
+        row.phone = p.phone
+        row.values = {**row.values, "_facts": {k: scrub(v) for k, v in p.facts.items()}}
+    if row.outcome == Outcome.NEW and not batch.source.registers_new:
+        row.reason += "；本数据来源不自动登记新儿童，请核实后手工登记"
+    row.reason = row.reason[:300]
+    return row
+
+
 def _process_chunk(
-    *, actor, batch: FeedBatch, parsed: list[ParsedRow], linker: RegistryLinker, places
+    *, actor, batch: FeedBatch, parsed: list[ParsedRow], linker: RegistryLinker, context: _Context
 ) -> None:
+    """One chunk in one transaction, with a fixed number of queries: rows, review items, effects
+    and registrations written in bulk, the audit in one ``record_many`` per kind of write."""
     links = linker.link(parsed)
     prior = _prior_decisions(
         p.content_hash
         for p, link in zip(parsed, links, strict=True)
         if link and link.decision.outcome != LINKED
     )
-    counts = {o: 0 for o in Outcome.values}
+    rows = [_outcome_row(batch, p, link, prior) for p, link in zip(parsed, links, strict=True)]
+    counts = Counter(row.outcome for row in rows)
     with transaction.atomic():
-        rows: list[FeedRow] = []
-        plans: list[tuple[FeedRow, ParsedRow, Link | None, ReviewItem | None]] = []
-        for p, link in zip(parsed, links, strict=True):
-            row = FeedRow(
-                batch=batch, number=p.number, values=p.stored, id_hash=p.id_hash, content_hash=p.content_hash
-            )
-            reused = None
-            if link is None:
-                row.outcome, row.reason = Outcome.REJECTED, p.reject
-            else:
-                d = link.decision
-                row.score = d.score
-                row.contributions = contributions_json(d.contributions)
-                row.outcome = d.outcome
-                row.reason = d.explain_zh()
-                if d.outcome == LINKED:
-                    row.child_id = int(d.best_key)
-                reused = prior.get(p.content_hash) if d.outcome != LINKED else None
-                if reused is not None:
-                    where = f"第{reused.row.batch_id}批第{reused.row.number}行"
-                    if reused.decision == ReviewItem.Decision.CHILD and reused.child_id:
-                        row.outcome, row.child_id = Outcome.LINKED, reused.child_id
-                        row.reason = f"沿用此前的人工确认（{where}）：为已登记儿童"
-                    elif reused.decision == ReviewItem.Decision.NEW:
-                        row.outcome = Outcome.NEW
-                        row.reason = f"沿用此前的人工确认（{where}）：不是已登记儿童"
-                    else:
-                        reused = None
-            if p.notes:
-                row.reason = (row.reason + "；" + "；".join(p.notes)) if row.reason else "；".join(p.notes)
-            if row.outcome == Outcome.REVIEW:
-                # What a reviewer's "new child" needs to register it; cleared once decided.
-                row.id_number = p.id_number if p.id_valid else ""
-                row.phone = p.phone
-                row.values = {**row.values, "_facts": {k: scrub(v) for k, v in p.facts.items()}}
-            if row.outcome == Outcome.NEW and not batch.source.registers_new:
-                row.reason += "；本数据来源不自动登记新儿童，请核实后手工登记"
-            row.reason = row.reason[:300]
-            rows.append(row)
-            plans.append((row, p, link, reused))
         FeedRow.objects.bulk_create(rows, batch_size=500)
-        audit_entries: list[Entry] = []
-        registered_by_id: dict[str, int] = {}
-        for row, p, link, _reused in plans:
-            if row.outcome == Outcome.LINKED:
-                _apply_effects(actor=actor, batch=batch, row=row, facts=p.facts, entries=audit_entries)
-            elif row.outcome == Outcome.REVIEW:
-                _open_review(batch=batch, row=row, link=link)
-            elif row.outcome == Outcome.NEW and batch.source.registers_new:
-                _register_new(
-                    actor=actor, batch=batch, row=row, parsed=p, places=places, seen=registered_by_id
+        ReviewItem.objects.bulk_create(
+            [
+                _review_item(batch=batch, row=row, link=link)
+                for row, link in zip(rows, links, strict=True)
+                if row.outcome == Outcome.REVIEW
+            ],
+            batch_size=500,
+        )
+        before = {row.pk: (row.reason, row.child_id) for row in rows}
+        entries: list[Entry] = []
+        effects.apply_many(
+            actor=actor, batch=batch, entries=entries, schools=context.lookups.schools,
+            items=[(row, p.facts) for row, p in zip(rows, parsed, strict=True) if row.outcome == Outcome.LINKED],
+        )  # fmt: skip
+        if batch.source.registers_new:
+            found = [
+                discovered.Found(
+                    row=row, facts=p.facts, phone=p.phone, id_number=p.id_number if p.id_valid else ""
                 )
-            counts[row.outcome] += 1
-        record_many(actor=actor, entries=audit_entries, batch=batch.label)
+                for row, p in zip(rows, parsed, strict=True)
+                if row.outcome == Outcome.NEW
+            ]
+            discovered.register(
+                actor=actor, batch=batch, found=found, places=context.places, lookups=context.lookups, seen={}
+            )
+            for f in found:
+                f.row.reason = (f.row.reason + "；" + f.note)[:300]
+                f.row.child_id = f.child.pk if f.child is not None else None
+        record_many(actor=actor, entries=entries, batch=batch.label)
+        _save_rows(
+            [
+                row
+                for row in rows
+                if row.effect or row.created_child or before[row.pk] != (row.reason, row.child_id)
+            ]
+        )
         FeedBatch.objects.filter(pk=batch.pk).update(
             processed_rows=F("processed_rows") + len(parsed),
             linked=F("linked") + counts[Outcome.LINKED],
@@ -343,36 +403,32 @@ def _process_chunk(
     batch.refresh_from_db(fields=["processed_rows", "linked", "review", "new", "rejected"])
 
 
+def _save_rows(rows: list[FeedRow]) -> None:
+    """What the effects and registrations changed on the rows: one UPDATE per row, sent with
+    executemany."""
+    if not rows:
+        return
+    meta = FeedRow._meta
+    fields = [meta.get_field(name) for name in ("reason", "child", "created_child", "effect")]
+    table = connection.ops.quote_name(meta.db_table)
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    params = [
+        [*(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields), row.pk] for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {assignments} WHERE {connection.ops.quote_name(meta.pk.column)} = %s",  # noqa: S608 - names from the model
+            params,
+        )
+
+
 def _apply_effects(*, actor, batch: FeedBatch, row: FeedRow, facts: dict, entries: list[Entry]) -> None:
-    from registry.models import Child
-    from registry.services import RegistryError
-
-    if batch.source.effect == Effect.NONE:
-        return
-    child = Child.objects.get(pk=row.child_id)
-    try:
-        with transaction.atomic():
-            done = effects.apply(actor=actor, batch=batch, row=row, child=child, facts=facts)
-    except (RegistryError, ValueError) as exc:
-        note = f"；未能更新档案：{exc}"
-        FeedRow.objects.filter(pk=row.pk).update(reason=(row.reason + note)[:300])
-        return
-    if not done:
-        return
-    row.effect = {"effects": [e.pk for e in done], "summary": [e.summary for e in done]}
-    FeedRow.objects.filter(pk=row.pk).update(effect=row.effect)
-    for e in done:
-        if e.kind in (ChildEffect.Kind.HEALTH, ChildEffect.Kind.HARDSHIP, ChildEffect.Kind.DROPOUT):
-            entries.append(
-                Entry(
-                    "create", "registry.child", str(child.pk),
-                    f"部门数据处理：档案 {child.file_no}，{e.get_kind_display()}",
-                    {"effect": e.pk},
-                )
-            )  # fmt: skip
+    """The effect of one linked row (a reviewer's decision), saved on the row."""
+    effects.apply_many(actor=actor, batch=batch, items=[(row, facts)], entries=entries)
+    _save_rows([row])
 
 
-def _open_review(*, batch: FeedBatch, row: FeedRow, link: Link | None) -> None:
+def _review_item(*, batch: FeedBatch, row: FeedRow, link: Link | None) -> ReviewItem:
     candidates = []
     township = None
     for child_id, score, contributions in link.ranked if link else []:
@@ -382,7 +438,7 @@ def _open_review(*, batch: FeedBatch, row: FeedRow, link: Link | None) -> None:
         candidates.append(
             {"child_id": child_id, "score": score, "contributions": contributions_shown(contributions)}
         )
-    ReviewItem.objects.create(
+    return ReviewItem(
         row=row,
         content_hash=row.content_hash,
         source=batch.source,
@@ -391,121 +447,15 @@ def _open_review(*, batch: FeedBatch, row: FeedRow, link: Link | None) -> None:
     )
 
 
-def _register_new(*, actor, batch: FeedBatch, row: FeedRow, parsed: ParsedRow, places, seen: dict) -> None:
-    """A child the registry does not know: a pending-verification file for the village's
-    child director (the township's supervisor when the village is not known)."""
-    child, note = register_from_row(
-        actor=actor, batch=batch, row=row, parsed_facts=parsed.facts, phone=parsed.phone,
-        id_number=parsed.id_number if parsed.id_valid else "", places=places, seen=seen,
-    )  # fmt: skip
-    update: dict[str, Any] = {"reason": (row.reason + "；" + note)[:300]}
-    if child is not None:
-        update["child_id"] = child.pk
-        row.child_id = child.pk
-    FeedRow.objects.filter(pk=row.pk).update(**update)
-    row.reason = update["reason"]
-
-
 def register_from_row(
     *, actor, batch, row, parsed_facts: dict, phone: str, id_number: str, places, seen: dict
 ):
-    """(child or None, note)."""
-    from places.models import County, Unit
-    from registry.inputs import ChildInput, GuardianInput
-    from registry.services import DuplicateChild, RegistryError, child_register
-
-    source = batch.source
-    if not source.registers_new:
-        return None, "本数据来源不登记新儿童，请核实后手工登记"
-    if id_number and id_number in seen:
-        return None, f"与本批第 {seen[id_number]} 行为同一儿童"
-    facts = parsed_facts
-    township, village = places.resolve(
-        township=facts.get("township") or "",
-        village=facts.get("village") or "",
-        address=facts.get("address") or "",
+    """(child or None, note): the child of one row (a reviewer's "new child")."""
+    found = discovered.Found(row=row, facts=parsed_facts, phone=phone, id_number=id_number)
+    discovered.register(
+        actor=actor, batch=batch, found=[found], places=places, lookups=discovered.Lookups(), seen=seen
     )
-    school_changes = effects.schooling_changes(facts) if source.effect == Effect.EDUCATION else {}
-    if township is None and school_changes.get("school_id"):
-        from schools.models import School
-
-        township = (
-            School.objects.filter(pk=school_changes["school_id"])
-            .values_list("township_id", flat=True)
-            .first()
-        )
-    if township is None:
-        return None, "住址无法对应到本市的乡镇（街道），未自动登记，请人工核实"
-    birth = dt.date.fromisoformat(facts["birth_date"]) if facts.get("birth_date") else None
-    if birth is None or not facts.get("sex"):
-        return None, "缺少出生日期或性别，未自动登记，请人工核实"
-    county = facts.get("hukou_county") or ""
-    if county and not County.objects.filter(code=county).exists():
-        county = ""
-    guardians = []
-    if facts.get("guardian_name"):
-        guardians.append(GuardianInput(name=facts["guardian_name"], relationship="其他", phone=phone))
-    data = ChildInput(
-        name=facts["name"],
-        sex=facts["sex"],
-        birth_date=birth,
-        township_id=township,
-        village_id=village,
-        id_number=id_number,
-        ethnicity=(facts.get("ethnicity") or "")[:20],
-        hukou_address=(facts.get("hukou_address") or "")[:200],
-        hukou_county_code=county or None,
-        address=(facts.get("address") or "")[:200],
-        guardians=guardians,
-        pending_verification=True,
-        remarks=f"由{source.department.name}数据（{batch.label}第{row.number}行）发现，待核实",
-    )
-    if source.effect == Effect.EDUCATION:
-        data.school_stage = school_changes.get("school_stage", "")
-        data.school_id = school_changes.get("school_id")
-        data.school_name = school_changes.get("school_name", "")
-        data.grade = school_changes.get("grade", "")
-    elif source.effect == Effect.POLICE:
-        data.residence_permit = True
-        from registry.models import Child as _Child
-
-        arrival = effects.residence_changes(facts, _Child(birth_date=birth)).get("arrival_date")
-        data.arrival_date = arrival
-    elif source.effect == Effect.DISABILITY:
-        for key, value in effects.disability_changes(facts, _blank_child()).items():
-            setattr(data, key, value)
-    try:
-        with transaction.atomic():
-            child = child_register(actor=actor, data=data, batch=batch.label)
-    except DuplicateChild as exc:
-        return exc.existing, f"该身份证号已有档案 {exc.existing.file_no}"
-    except RegistryError as exc:
-        try:
-            # A guardian's phone or an unusual value should not keep the child off the registry.
-            data.guardians = []
-            with transaction.atomic():
-                child = child_register(actor=actor, data=data, batch=batch.label)
-        except RegistryError:
-            return None, f"未能自动登记（{exc}），请人工核实"
-    if id_number:
-        seen[id_number] = row.number
-    place = Unit.objects.filter(pk=village or township).values_list("name", flat=True).first()
-    ChildEffect.objects.create(
-        child=child, batch=batch, row=row, kind=ChildEffect.Kind.REGISTERED,
-        summary=f"由{source.department.name}数据发现，登记为待核实档案，交{place}核实",
-        after={"version": child.version},
-    )  # fmt: skip
-    FeedRow.objects.filter(pk=row.pk).update(created_child=True)
-    row.created_child = True
-    if source.effect == Effect.HEALTH:
-        effects.apply(actor=actor, batch=batch, row=row, child=child, facts=facts)
-    return child, f"已登记为待核实档案 {child.file_no}，交{place}核实"
-
-
-def _blank_child():
-    from registry.models import Child
-
-    return Child(health="")
+    return found.child, found.note
 
 
 def _flag_absent_pupils(*, actor, batch: FeedBatch) -> int:
@@ -608,7 +558,7 @@ def review_decide(*, actor, item: ReviewItem, child_id: int | None, note: str = 
         )  # fmt: skip
         row.reason = f"{row.reason}；{message}"[:300]
         row.child = child
-        row.save(update_fields=["reason", "child"])
+        row.save(update_fields=["reason", "child", "created_child"])
     record(
         actor=actor,
         action="approve",
@@ -633,16 +583,17 @@ def _facts_from_row(row: FeedRow) -> dict:
 
 # ---------------------------------------------------------------- rollback
 
+ROLLBACK_CHUNK = 2000
+
 
 @transaction.atomic
 def feed_rollback(*, actor, batch: FeedBatch) -> dict:
     """Undo a batch: effects reversed from their stored before-values (unless the file has been
     changed since), pending children it registered removed when untouched since, review items
-    cancelled. Audited. Returns counts and notes."""
-    from django.db.models.deletion import ProtectedError
+    cancelled. Audited. Returns counts and notes.
 
-    from registry.models import Child
-
+    Worked through in chunks of effects, newest first, with the registry's bulk update and
+    set-based deletes: a batch of 100,000 rows is not undone one row at a time."""
     batch = FeedBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status == FeedBatch.Status.ROLLED_BACK:
         raise ExchangeError("该批次已经撤销过了")
@@ -650,57 +601,36 @@ def feed_rollback(*, actor, batch: FeedBatch) -> dict:
         raise ExchangeError("该批次还在处理中，请完成后再撤销")
     notes: list[str] = []
     undone = 0
-    for effect in (
-        ChildEffect.objects.filter(batch=batch, undone_at__isnull=True)
-        .select_related("batch")
-        .order_by("-id")
-    ):
-        if effect.kind == ChildEffect.Kind.REGISTERED:
-            continue
-        note = effects.undo(actor=actor, effect=effect)
-        if note:
-            notes.append(note)
-        else:
-            undone += 1
+    pending = ChildEffect.objects.filter(batch=batch, undone_at__isnull=True).exclude(
+        kind=ChildEffect.Kind.REGISTERED
+    )
+    last = None
+    while True:
+        qs = pending if last is None else pending.filter(pk__lt=last)
+        chunk = list(qs.order_by("-id")[:ROLLBACK_CHUNK])
+        if not chunk:
+            break
+        last = chunk[-1].pk
+        count, chunk_notes = effects.undo_many(actor=actor, batch=batch, effects=chunk)
+        undone += count
+        notes.extend(chunk_notes)
     removed = 0
-    for effect in ChildEffect.objects.filter(
+    registered = ChildEffect.objects.filter(
         batch=batch, kind=ChildEffect.Kind.REGISTERED, undone_at__isnull=True
-    ):
-        child = Child.objects.filter(pk=effect.child_id).first()
-        if child is None:
-            continue
-        untouched = (
-            child.version == effect.after.get("version")
-            and child.pending_verification
-            and not ChildEffect.objects.filter(child=child, undone_at__isnull=True)
-            .exclude(batch=batch)
-            .exists()
+    )
+    last = 0
+    while True:
+        chunk = list(
+            registered.filter(pk__gt=last)
+            .order_by("id")
+            .values_list("id", "child_id", "after")[:ROLLBACK_CHUNK]
         )
-        if not untouched:
-            notes.append(f"档案 {child.file_no} 登记后已被核实或修改，保留")
-            ChildEffect.objects.filter(pk=effect.pk).update(undone_at=timezone.now())
-            continue
-        file_no, household_id = child.file_no, child.household_id
-        try:
-            with transaction.atomic():
-                record(
-                    actor=actor, action="delete", obj=child, batch=batch.label,
-                    summary=f"撤销部门数据批次，删除其登记的待核实档案 {file_no}",
-                )  # fmt: skip
-                FeedRow.objects.filter(child=child).update(child=None)
-                ChildEffect.objects.filter(child=child).delete()
-                child.feed_tasks.all().delete()
-                child.health_records.all().delete()
-                child.delete()
-                from registry.models import Household
-
-                household = Household.objects.filter(pk=household_id).first()
-                if household is not None and not household.children.exists():
-                    household.guardians.all().delete()
-                    household.delete()
-            removed += 1
-        except ProtectedError:
-            notes.append(f"档案 {file_no} 已有其他记录关联，保留")
+        if not chunk:
+            break
+        last = chunk[-1][0]
+        count, chunk_notes = _remove_registered(actor=actor, batch=batch, effects=chunk)
+        removed += count
+        notes.extend(chunk_notes)
     ReviewItem.objects.filter(row__batch=batch, status=ReviewItem.Status.OPEN).update(
         status=ReviewItem.Status.CANCELLED
     )
@@ -717,6 +647,93 @@ def feed_rollback(*, actor, batch: FeedBatch) -> dict:
         batch=batch.label,
     )
     return {"undone": undone, "removed": removed, "notes": notes}
+
+
+def _remove_registered(
+    *, actor, batch: FeedBatch, effects: list[tuple[int, int, dict]]
+) -> tuple[int, list[str]]:
+    """Remove the pending children the batch registered (``effects``: the REGISTERED effects' id,
+    child id and after-values) unless verified or changed since; returns (removed, notes)."""
+    from registry.models import Child
+
+    child_ids = sorted({child_id for _id, child_id, _after in effects})
+    children = {
+        pk: (version, pending, file_no)
+        for pk, version, pending, file_no in Child.objects.filter(pk__in=child_ids).values_list(
+            "pk", "version", "pending_verification", "file_no"
+        )
+    }
+    elsewhere = set(
+        ChildEffect.objects.filter(child_id__in=child_ids, undone_at__isnull=True)
+        .exclude(batch=batch)
+        .values_list("child_id", flat=True)
+    )
+    notes: list[str] = []
+    kept: list[int] = []
+    removable: list[int] = []
+    for effect_id, child_id, after in effects:
+        if child_id not in children or child_id in removable:
+            continue
+        version, pending, file_no = children[child_id]
+        if version == after.get("version") and pending and child_id not in elsewhere:
+            removable.append(child_id)
+        else:
+            notes.append(f"档案 {file_no} 登记后已被核实或修改，保留")
+            kept.append(effect_id)
+    if kept:
+        ChildEffect.objects.filter(pk__in=kept).update(undone_at=timezone.now())
+    if not removable:
+        return 0, notes
+    from django.db.models.deletion import ProtectedError
+
+    try:
+        _delete_children(
+            actor=actor, batch=batch, ids=removable, file_nos={pk: children[pk][2] for pk in removable}
+        )
+        return len(removable), notes
+    except ProtectedError:
+        pass
+    removed = 0
+    for pk in removable:  # one of them is referenced elsewhere: find which, one by one
+        try:
+            _delete_children(actor=actor, batch=batch, ids=[pk], file_nos={pk: children[pk][2]})
+            removed += 1
+        except ProtectedError:
+            notes.append(f"档案 {children[pk][2]} 已有其他记录关联，保留")
+    return removed, notes
+
+
+def _delete_children(*, actor, batch: FeedBatch, ids: list[int], file_nos: dict[int, str]) -> None:
+    """Delete the files (audited), their feed records and their households left without a child,
+    in one savepoint: all or nothing (ProtectedError when one is referenced elsewhere)."""
+    from registry.models import Child, Guardian, Household
+
+    with transaction.atomic():
+        record_many(
+            actor=actor,
+            entries=[
+                Entry(
+                    "delete",
+                    "registry.child",
+                    str(pk),
+                    f"撤销部门数据批次，删除其登记的待核实档案 {file_nos[pk]}",
+                )
+                for pk in ids
+            ],
+            batch=batch.label,
+        )
+        households = set(Child.objects.filter(pk__in=ids).values_list("household_id", flat=True))
+        FeedRow.objects.filter(child_id__in=ids).update(child=None)
+        ChildEffect.objects.filter(child_id__in=ids).delete()
+        VerificationTask.objects.filter(child_id__in=ids).delete()
+        HealthRecord.objects.filter(child_id__in=ids).delete()
+        Child.objects.filter(pk__in=ids).delete()
+        empty = households - set(
+            Child.objects.filter(household_id__in=households).values_list("household_id", flat=True)
+        )
+        if empty:
+            Guardian.objects.filter(household_id__in=empty).delete()
+            Household.objects.filter(pk__in=empty).delete()
 
 
 # ---------------------------------------------------------------- sources
