@@ -639,7 +639,7 @@ def _open_xlsx(binary: _Binary, matcher: _Matcher, fields: Sequence[FieldSpec], 
         for sheet in sheets:
             # The stored dimension is often wrong (too small or the whole sheet); ignore it.
             sheet.reset_dimensions()
-            rows = sheet.iter_rows(values_only=True)
+            rows = _sheet_values(sheet)
             head, rest = _buffer(rows)
             candidate = _Candidate(name=sheet.title, head=head, rest=rest)
             _find_header(candidate, matcher)
@@ -662,6 +662,102 @@ def _open_xlsx(binary: _Binary, matcher: _Matcher, fields: Sequence[FieldSpec], 
     except BaseException:
         workbook.close()
         raise
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW_TAG, _CELL_TAG, _VALUE_TAG = _SHEET_NS + "row", _SHEET_NS + "c", _SHEET_NS + "v"
+_INLINE_TAG, _TEXT_TAG, _RUN_TAG = _SHEET_NS + "is", _SHEET_NS + "t", _SHEET_NS + "r"
+_DIGITS = "0123456789"
+
+
+def _sheet_values(sheet) -> Iterator[Sequence[Any]]:
+    """The values of a read-only sheet's rows, as ``sheet.iter_rows(values_only=True)`` gives
+    them after ``reset_dimensions()`` (missing rows as empty rows, cells padded with None up to
+    the row's last cell), read straight from the sheet's XML: openpyxl builds an object per
+    cell (and per inline string), which cost more than the whole registration of a row."""
+    if not hasattr(sheet, "_get_source"):
+        yield from sheet.iter_rows(values_only=True)
+        return
+    from openpyxl.utils.cell import column_index_from_string
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+    from openpyxl.xml.functions import iterparse  # the parser openpyxl itself uses (defusedxml when present)
+
+    workbook = sheet.parent
+    shared = workbook.shared_strings
+    date_styles, timedelta_styles, epoch = workbook._date_formats, workbook._timedelta_formats, workbook.epoch
+    columns: dict[str, int] = {}
+    expected = 1
+    with sheet._get_source() as source:
+        for _event, element in iterparse(source):
+            if element.tag != _ROW_TAG:
+                continue
+            number = element.get("r")
+            if number is not None:
+                try:
+                    index = int(number)
+                except ValueError:
+                    index = int(float(number))
+            else:
+                index = expected
+            if index < expected:
+                element.clear()  # a row number going backwards: openpyxl skips the row too
+                continue
+            while expected < index:
+                expected += 1
+                yield []
+            cells: list[tuple[int, Any]] = []
+            column = 0
+            for cell in element:
+                if cell.tag != _CELL_TAG:
+                    continue
+                coordinate = cell.get("r")
+                if coordinate:
+                    letters = coordinate.rstrip(_DIGITS)
+                    column = columns.get(letters) or columns.setdefault(
+                        letters, column_index_from_string(letters)
+                    )
+                else:
+                    column += 1
+                kind = cell.get("t", "n")
+                value: Any = None
+                if kind == "inlineStr":
+                    inline = cell.find(_INLINE_TAG)
+                    if inline is not None:
+                        plain = inline.find(_TEXT_TAG)
+                        parts = [plain.text or ""] if plain is not None else []
+                        parts += [run.findtext(_TEXT_TAG) or "" for run in inline.iterfind(_RUN_TAG)]
+                        value = "".join(parts)
+                else:
+                    value = cell.findtext(_VALUE_TAG) or None
+                    if value is not None:
+                        if kind == "n":
+                            value = (
+                                float(value) if ("." in value or "E" in value or "e" in value) else int(value)
+                            )
+                            style = int(cell.get("s") or 0)
+                            if style in date_styles:
+                                try:
+                                    value = from_excel(value, epoch, timedelta=style in timedelta_styles)
+                                except (OverflowError, ValueError):
+                                    value = "#VALUE!"
+                        elif kind == "s":
+                            value = shared[int(value)]
+                        elif kind == "b":
+                            value = bool(int(value))
+                        elif kind == "d":
+                            value = from_ISO8601(value)
+                cells.append((column, value))
+            element.clear()
+            expected = index + 1
+            if not cells:
+                yield ()
+                continue
+            width = cells[-1][0]
+            values: list[Any] = [None] * width
+            for position, value in cells:
+                if 1 <= position <= width:
+                    values[position - 1] = value
+            yield tuple(values)
 
 
 def _decodes(file: BinaryIO, encoding: str) -> bool:
