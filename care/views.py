@@ -60,6 +60,18 @@ def _next(request, value: str | None, default: str) -> str:
 # ---------------------------------------------------------------- work lists
 
 
+class KnownCountPaginator(Paginator):
+    """A paginator told its row count (already computed by the caller)."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
 @require("care.view")
 def worklist(request):
     on = _today()
@@ -67,9 +79,10 @@ def worklist(request):
     if which not in selectors.WORKLISTS:
         which = "overdue"
     counts = selectors.worklist_counts(request.user, on=on)
-    page = Paginator(selectors.worklist(request.user, which=which, on=on), 30).get_page(
-        request.GET.get("page")
-    )
+    # The tab counts were just taken over the same rows: no second COUNT for the pager.
+    page = KnownCountPaginator(
+        selectors.worklist(request.user, which=which, on=on), 30, count=counts[which]
+    ).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     flags = selectors.active_flags_by_child([r.child_id for r in rows])
     for row in rows:

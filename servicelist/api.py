@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+import time
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -22,7 +25,7 @@ from access.api import HasCapability
 from access.policy import get_child_or_404
 from audit.services import record
 from servicelist import rules, selectors, services
-from servicelist.models import Referral
+from servicelist.models import Referral, Service, ServiceDepartment, ServiceGroup, ServiceListVersion
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FLAGS = ("housing_difficulty", "emergency_hardship", "legal_aid_need")
@@ -130,9 +133,49 @@ def check_entitlements(profile: dict[str, Any]) -> tuple[Any, list[Any], dict[st
         facts = rules.facts_from_profile(**profile)
     except rules.ProfileError as error:
         raise CheckInputError(dict(error.errors)) from None
-    services_in_force = list(selectors.services_of(version))
-    entitled = [s for s in services_in_force if rules.evaluate(s.rule, facts)]
+    entitled = [s for s in services_with_checked_rules(version) if rules.holds(s.rule, facts)]
     return version, entitled, facts
+
+
+# The public check runs for every visitor: the services of a list version (with their groups,
+# departments and validated rules) are kept per process. Only drafts are edited (services
+# refuse changes to a published version), and any save in this process clears the cache; the
+# age limit bounds how long another worker process shows a renamed department.
+SERVICES_CACHE_SECONDS = 60
+_services_cache: dict[tuple, tuple[float, list[Service]]] = {}
+_services_lock = threading.Lock()
+
+
+def services_with_checked_rules(version: ServiceListVersion) -> list[Service]:
+    """The version's services in list order, each rule validated (``rules.check_rule``)."""
+    now = time.monotonic()
+    key = (version.pk, version.code, version.effective_from)
+    hit = _services_cache.get(key)
+    if (
+        hit is not None
+        and now - hit[0] < SERVICES_CACHE_SECONDS
+        and version.status == version.Status.PUBLISHED
+    ):
+        return hit[1]
+    services_in_force = list(selectors.services_of(version))
+    for service in services_in_force:
+        rules.check_rule(service.rule)
+    if version.status == version.Status.PUBLISHED:
+        with _services_lock:
+            _services_cache[key] = (now, services_in_force)
+    return services_in_force
+
+
+def clear_services_cache(**_kwargs) -> None:
+    with _services_lock:
+        _services_cache.clear()
+
+
+for _model in (ServiceListVersion, ServiceGroup, Service, ServiceDepartment, "network.Department"):
+    post_save.connect(clear_services_cache, sender=_model, dispatch_uid=f"servicelist-check-cache-{_model}")
+    post_delete.connect(
+        clear_services_cache, sender=_model, dispatch_uid=f"servicelist-check-cache-d-{_model}"
+    )
 
 
 # Schema documentation only: the input is validated by parse_check_input, which gives the
