@@ -7,6 +7,10 @@ so that it also builds the 1,000,000-child benchmark city."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from itertools import accumulate
+
+from django.db import transaction
 
 from accounts.models import Assignment
 from accounts.roles import Role
@@ -25,11 +29,12 @@ from care.models import (
     VisitChecklist,
 )
 from care.status import refresh_all
+from demo import bulk
 from places.models import Unit
 from registry.models import Child
 
 ORDER = 30
-CHUNK = 5000
+CHUNK = 20000
 
 OTHER_CATEGORIES = [
     ("family_hardship", 40),
@@ -78,6 +83,39 @@ def _checklist(rng, items, kind: str) -> dict:
     return answers
 
 
+VISIT_COLUMNS = (
+    "id",
+    "child_id",
+    "kind",
+    "visited_on",
+    "participants",
+    "checklist_version_id",
+    "checklist",
+    "notes",
+    "recorded_by_id",
+)
+FLAG_COLUMNS = (
+    "id",
+    "child_id",
+    "category_id",
+    "source",
+    "raised_on",
+    "evidence",
+    "raised_by_id",
+    "approved_by_id",
+    "approved_on",
+)
+
+
+@dataclass
+class _Flag:
+    """What the later steps of a chunk need of a flag written as a plain row."""
+
+    pk: int
+    child_id: int
+    code: str
+
+
 def seed(ctx) -> None:
     rng = ctx.child_rng("care")
     on = ctx.on
@@ -88,6 +126,8 @@ def seed(ctx) -> None:
     checklist = (
         VisitChecklist.objects.in_force(on).order_by("-version").first() or VisitChecklist.objects.first()
     )
+    checklist_id = checklist.pk if checklist else None
+    checklist_items = checklist.items if checklist else []
     forms = list(AssessmentForm.objects.in_force(on))
     steps = list(EscalationStepType.objects.order_by("order"))
     directors: dict[int, int] = {}
@@ -101,12 +141,14 @@ def seed(ctx) -> None:
     admin = ctx.personas.get("admin")
     fallback = admin.pk if admin else None
     other_codes = [c for c, _w in OTHER_CATEGORIES if c in categories]
-    other_weights = [w for c, w in OTHER_CATEGORIES if c in categories]
+    other_cum = list(accumulate(w for c, w in OTHER_CATEGORIES if c in categories))
 
     total = Child.objects.count()
     task = ctx.progress.add_task("走访与重点关注", total=total) if ctx.progress else None
     last_id = 0
     counts = {"visits": 0, "flags": 0, "assessments": 0, "steps": 0, "exits": 0}
+    visit_id = bulk.next_id(Visit)
+    flag_id = bulk.next_id(RiskFlag)
     while True:
         rows = list(
             Child.objects.filter(pk__gt=last_id)
@@ -118,10 +160,12 @@ def seed(ctx) -> None:
         if not rows:
             break
         last_id = rows[-1][0]
-        visits: list[Visit] = []
-        flags: list[RiskFlag] = []
-        follow_plan: list[tuple[int, str, dt.date]] = []  # (visit index, action, due)
+        visits: list[tuple] = []
+        flags: list[tuple] = []
+        flagged: list[_Flag] = []
+        follow_plan: list[tuple[int, int, str, dt.date]] = []  # (visit id, child id, action, due)
         key_children: dict[int, list[str]] = {}
+        places: dict[int, tuple[int, int]] = {}  # flagged child -> (village, township)
         for pk, township_id, village_id, health, status, closed_at, birth in rows:
             if closed_at is not None:
                 continue
@@ -130,26 +174,30 @@ def seed(ctx) -> None:
             if health == "残疾":
                 codes.append("disability")
             if rng.random() < 0.03:
-                codes.append(rng.choices(other_codes, weights=other_weights)[0])
+                codes.append(rng.choices(other_codes, cum_weights=other_cum)[0])
             for code in dict.fromkeys(codes):
                 raised = on - dt.timedelta(days=rng.randint(5, 400))
                 approved = rng.random() < 0.8
+                disability = code == "disability"
+                source = "data" if disability else rng.choice(["visit", "manual", "assessment"])
                 flags.append(
-                    RiskFlag(
-                        child_id=pk,
-                        category=categories[code],
-                        source="data"
-                        if code == "disability"
-                        else rng.choice(["visit", "manual", "assessment"]),
-                        raised_on=max(raised, birth),
-                        evidence="档案健康状况：残疾" if code == "disability" else EVIDENCE[code],
-                        raised_by_id=None if code == "disability" else worker,
-                        approved_by_id=supervisors.get(township_id) if approved else None,
-                        approved_on=raised + dt.timedelta(days=3) if approved else None,
+                    (
+                        flag_id,
+                        pk,
+                        categories[code].pk,
+                        source,
+                        max(raised, birth),
+                        "档案健康状况：残疾" if disability else EVIDENCE[code],
+                        None if disability else worker,
+                        supervisors.get(township_id) if approved else None,
+                        raised + dt.timedelta(days=3) if approved else None,
                     )
                 )
+                flagged.append(_Flag(flag_id, pk, code))
+                flag_id += 1
             if codes:
                 key_children[pk] = list(dict.fromkeys(codes))
+                places[pk] = (village_id, township_id)
             if status not in ("migrant", "pending"):
                 continue
             roll = rng.random()
@@ -161,61 +209,58 @@ def seed(ctx) -> None:
                 days = [rng.randint(0, 88)] + ([rng.randint(95, 180)] if rng.random() < 0.5 else [])
             for d in days:
                 when = max(on - dt.timedelta(days=d), birth)
+                participants = "儿童主任、网格员" if rng.random() < 0.5 else "儿童主任"
+                answers = _checklist(rng, checklist_items, "上门走访")
                 visits.append(
-                    Visit(
-                        child_id=pk,
-                        kind="上门走访",
-                        visited_on=when,
-                        participants="儿童主任、网格员" if rng.random() < 0.5 else "儿童主任",
-                        checklist_version=checklist,
-                        checklist=_checklist(rng, checklist.items if checklist else [], "上门走访"),
-                        notes=rng.choice(NOTES),
-                        recorded_by_id=worker,
+                    (
+                        visit_id,
+                        pk,
+                        "上门走访",
+                        when,
+                        participants,
+                        checklist_id,
+                        bulk.as_json(answers),
+                        rng.choice(NOTES),
+                        worker,
                     )
                 )
                 if rng.random() < 0.08:
                     follow_plan.append(
-                        (
-                            len(visits) - 1,
-                            rng.choice(FOLLOW_UPS),
-                            when + dt.timedelta(days=rng.randint(7, 30)),
-                        )
+                        (visit_id, pk, rng.choice(FOLLOW_UPS), when + dt.timedelta(days=rng.randint(7, 30)))
                     )
+                visit_id += 1
             if pk in key_children and rng.random() < 0.85:
                 when = max(on - dt.timedelta(days=rng.randint(0, 45)), birth)
                 kind = rng.choice(["电话", "电话", "视频", "在校", "工作站"])
+                answers = _checklist(rng, checklist_items, kind)
                 visits.append(
-                    Visit(
-                        child_id=pk,
-                        kind=kind,
-                        visited_on=when,
-                        participants="儿童主任",
-                        checklist_version=checklist,
-                        checklist=_checklist(rng, checklist.items if checklist else [], kind),
-                        notes=rng.choice(NOTES[-1:]),
-                        recorded_by_id=worker,
+                    (
+                        visit_id,
+                        pk,
+                        kind,
+                        when,
+                        "儿童主任",
+                        checklist_id,
+                        bulk.as_json(answers),
+                        rng.choice(NOTES[-1:]),
+                        worker,
                     )
                 )
-        Visit.objects.bulk_create(visits, batch_size=1000)
-        FollowUp.objects.bulk_create(
-            [
-                FollowUp(
-                    visit_id=visits[i].pk,
-                    child_id=visits[i].child_id,
-                    action=action,
-                    due_on=due,
-                    done_on=due if due < on and rng.random() < 0.6 else None,
-                )
-                for i, action, due in follow_plan
-            ],
-            batch_size=1000,
-        )
-        RiskFlag.objects.bulk_create(flags, batch_size=1000)
-        counts["visits"] += len(visits)
-        counts["flags"] += len(flags)
-        _extras(rng, on, flags, forms, steps, directors, supervisors, fallback, counts)
+                visit_id += 1
+        follow_ups = [
+            (visit, child_id, action, due, due if due < on and rng.random() < 0.6 else None)
+            for visit, child_id, action, due in follow_plan
+        ]
+        with transaction.atomic():
+            bulk.insert(Visit, VISIT_COLUMNS, visits)
+            bulk.insert(FollowUp, ("visit_id", "child_id", "action", "due_on", "done_on"), follow_ups)
+            bulk.insert(RiskFlag, FLAG_COLUMNS, flags)
+            counts["visits"] += len(visits)
+            counts["flags"] += len(flags)
+            _extras(rng, on, flagged, places, forms, steps, directors, supervisors, fallback, counts)
         if task is not None:
             ctx.progress.update(task, advance=len(rows))
+    bulk.reset_sequence(Visit, RiskFlag)
     _help_requests(rng, on, categories, supervisors)
     summary = refresh_all(on=on)
     sent = notify.send_daily(on)
@@ -225,20 +270,17 @@ def seed(ctx) -> None:
     )
 
 
-def _extras(rng, on, flags, forms, steps, directors, supervisors, fallback, counts) -> None:
+def _extras(rng, on, flags, places, forms, steps, directors, supervisors, fallback, counts) -> None:
     """Assessments, escalation steps and exit requests for some flagged children of the chunk."""
-    by_child: dict[int, list[RiskFlag]] = {}
+    by_child: dict[int, list[_Flag]] = {}
     for flag in flags:
         by_child.setdefault(flag.child_id, []).append(flag)
-    assessments: list[Assessment] = []
-    escalations: list[EscalationStep] = []
-    exits: list[ExitRequest] = []
-    village_of = dict(Child.objects.filter(pk__in=list(by_child)).values_list("pk", "village_id"))
-    township_of = dict(Child.objects.filter(pk__in=list(by_child)).values_list("pk", "township_id"))
+    assessments: list[tuple] = []
+    escalations: list[tuple] = []
+    exits: list[tuple] = []
     for child_id, child_flags in by_child.items():
-        worker = (
-            directors.get(village_of.get(child_id)) or supervisors.get(township_of.get(child_id)) or fallback
-        )
+        village_id, township_id = places.get(child_id, (None, None))
+        worker = directors.get(village_id) or supervisors.get(township_id) or fallback
         if worker is None:
             continue
         if forms and rng.random() < 0.25:
@@ -251,46 +293,43 @@ def _extras(rng, on, flags, forms, steps, directors, supervisors, fallback, coun
             }
             result = scoring.score(form.items, form.bands, answers)
             assessments.append(
-                Assessment(
-                    child_id=child_id,
-                    form=form,
-                    assessed_on=on - dt.timedelta(days=rng.randint(1, 200)),
-                    answers=answers,
-                    score=result.score,
-                    level=result.level,
-                    assessed_by_id=worker,
+                (
+                    child_id,
+                    form.pk,
+                    on - dt.timedelta(days=rng.randint(1, 200)),
+                    bulk.as_json(answers),
+                    result.score,
+                    result.level,
+                    worker,
                 )
             )
-        if (
-            steps
-            and any(f.category.code == "guardianship_missing" for f in child_flags)
-            and rng.random() < 0.4
-        ):
+        if steps and any(f.code == "guardianship_missing" for f in child_flags) and rng.random() < 0.4:
             n = rng.choices([1, 2, 3], weights=[6, 3, 1])[0]
             start = on - dt.timedelta(days=rng.randint(30, 300))
             for i, step in enumerate(steps[:n]):
                 escalations.append(
-                    EscalationStep(
-                        child_id=child_id,
-                        step_type=step,
-                        acting_body=step.acting_body,
-                        taken_on=min(start + dt.timedelta(days=20 * i), on),
-                        notes="已当面劝诫监护人履行监护职责" if i == 0 else "",
-                        recorded_by_id=worker,
+                    (
+                        child_id,
+                        step.pk,
+                        step.acting_body,
+                        min(start + dt.timedelta(days=20 * i), on),
+                        "已当面劝诫监护人履行监护职责" if i == 0 else "",
+                        worker,
                     )
                 )
-        if len(child_flags) == 1 and child_flags[0].category.code != "disability" and rng.random() < 0.15:
-            exits.append(
-                ExitRequest(
-                    flag=child_flags[0],
-                    child_id=child_id,
-                    reason="经走访核实，家庭情况已明显好转",
-                    requested_by_id=worker,
-                )
-            )
-    Assessment.objects.bulk_create(assessments, batch_size=1000)
-    EscalationStep.objects.bulk_create(escalations, batch_size=1000)
-    ExitRequest.objects.bulk_create(exits, batch_size=1000)
+        if len(child_flags) == 1 and child_flags[0].code != "disability" and rng.random() < 0.15:
+            exits.append((child_flags[0].pk, child_id, "经走访核实，家庭情况已明显好转", worker))
+    bulk.insert(
+        Assessment,
+        ("child_id", "form_id", "assessed_on", "answers", "score", "level", "assessed_by_id"),
+        assessments,
+    )
+    bulk.insert(
+        EscalationStep,
+        ("child_id", "step_type_id", "acting_body", "taken_on", "notes", "recorded_by_id"),
+        escalations,
+    )
+    bulk.insert(ExitRequest, ("flag_id", "child_id", "reason", "requested_by_id"), exits)
     counts["assessments"] += len(assessments)
     counts["steps"] += len(escalations)
     counts["exits"] += len(exits)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from itertools import accumulate
 
 from django.conf import settings
 from django.db import transaction
 
-from common import idnumber
+from common import crypto, idnumber
+from demo import bulk
 from places.models import County, Unit
 from registry import identity
 from registry.models import Child, Guardian, Household
@@ -19,7 +21,7 @@ from registry.status import compute_status
 from schools.models import School
 
 ORDER = 10
-BATCH = 5000
+BATCH = 20000
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -106,6 +108,78 @@ def _grade(stage: str, age: int) -> str:
     return ""
 
 
+CHILD_COLUMNS = (
+    "file_no",
+    "name",
+    "name_pinyin",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "id_number",
+    "id_hash",
+    "id_masked",
+    "household_id",
+    "moved_with",
+    "hukou_address",
+    "hukou_county_id",
+    "arrival_date",
+    "township_id",
+    "village_id",
+    "address",
+    "school_stage",
+    "school_id",
+    "grade",
+    "health",
+    "disability_category",
+    "disability_level",
+    "security",
+    "residence_permit",
+    "insurance_place",
+    "housing_difficulty",
+    "migrant_status",
+    "status_reason",
+    "migrant_from",
+    "status_computed_on",
+    "last_verified_on",
+    "created_by_id",
+)
+GUARDIAN_COLUMNS = (
+    "household_id",
+    "name",
+    "relationship",
+    "is_primary",
+    "id_number",
+    "id_hash",
+    "id_masked",
+    "phone",
+    "phone_hash",
+    "phone_masked",
+)
+HOUSEHOLD_COLUMNS = ("id", "address", "township_id", "village_id")
+SECURITY_JSON = {
+    key: bulk.as_json(value)
+    for key, value in {
+        "": [],
+        "低保": ["低保"],
+        "低保边缘": ["低保边缘"],
+        "特困": ["特困"],
+        "孤儿": ["孤儿"],
+        "事实无人抚养": ["事实无人抚养"],
+    }.items()
+}
+
+
+def _id_values(number: str) -> tuple[str, str, str]:
+    """Encrypted value, blind index and masked form (the columns of ``identity.id_columns``)."""
+    if not number:
+        return ("", "", "")
+    return (crypto.encrypt(number), crypto.blind_index(number, kind="id"), idnumber.mask(number))
+
+
+def _phone_values(phone: str) -> tuple[str, str, str]:
+    return (crypto.encrypt(phone), crypto.blind_index(phone, kind="phone"), idnumber.mask_phone(phone))
+
+
 def seed(ctx) -> None:
     rng = ctx.child_rng("registry")
     on = ctx.on
@@ -117,9 +191,9 @@ def seed(ctx) -> None:
             f"{county.province_name}{county.prefecture_name.replace('市辖区', '').replace('省直辖县级行政单位', '')}{county.current_name}"
         )
     provinces = [p for p, _w in ORIGIN_WEIGHTS if p in counties]
-    weights = [w for p, w in ORIGIN_WEIGHTS if p in counties]
+    province_cum = list(accumulate(w for p, w in ORIGIN_WEIGHTS if p in counties))
     townships = list(Unit.objects.filter(level=Unit.Level.TOWNSHIP).order_by("code"))
-    t_weights = [TOWNSHIP_WEIGHTS.get(t.code, 3) for t in townships]
+    township_cum = list(accumulate(TOWNSHIP_WEIGHTS.get(t.code, 3) for t in townships))
     villages: dict[int, list[Unit]] = {}
     for v in Unit.objects.filter(level=Unit.Level.VILLAGE).order_by("code"):
         villages.setdefault(v.parent_id, []).append(v)
@@ -134,28 +208,35 @@ def seed(ctx) -> None:
     done = 0
     task = ctx.progress.add_task("儿童档案", total=total) if ctx.progress else None
     verifier = ctx.personas.get("yuekou_director")
+    verifier_id = verifier.pk if verifier else None
+    pinyin: dict[str, str] = {}
+    household_id = bulk.next_id(Household)
+    kid_weights = list(accumulate([68, 27, 5]))
+    moved_cum = list(accumulate([70, 12, 12, 6]))
+    health_cum = list(accumulate([930, 40, 25, 5]))
+    insurance_cum = list(accumulate([70, 25, 5]))
     while done < total:
         size = min(BATCH, total - done)
         numbers = reserve_file_numbers(size)
-        households: list[Household] = []
-        plan = []  # (household index, child kwargs, guardian kwargs list)
+        households: list[tuple] = []
+        guardians_out: list[tuple] = []
+        children_out: list[tuple] = []
         made = 0
         while made < size:
-            township = rng.choices(townships, weights=t_weights)[0]
+            township = rng.choices(townships, cum_weights=township_cum)[0]
             village = rng.choice(villages[township.pk]) if villages.get(township.pk) else None
-            province = rng.choices(provinces, weights=weights)[0]
+            province = rng.choices(provinces, cum_weights=province_cum)[0]
             county = rng.choice(counties[province])
             surname = rng.choice(SURNAMES)
             address = f"{township.name}{village.name if village else ''}{rng.choice(STREETS)}{rng.randint(1, 300)}号"
-            households.append(Household(address=address, township=township, village=village))
-            kids = min(size - made, rng.choices([1, 2, 3], weights=[68, 27, 5])[0])
+            village_id = village.pk if village else None
+            households.append((household_id, address, township.pk, village_id))
+            kids = min(size - made, rng.choices([1, 2, 3], cum_weights=kid_weights)[0])
             twins = kids >= 2 and rng.random() < 0.04
             first_birth = on - dt.timedelta(days=rng.randint(30, 16 * 365 - 30))
             father_birth = first_birth - dt.timedelta(days=rng.randint(22 * 365, 40 * 365))
             mother_birth = first_birth - dt.timedelta(days=rng.randint(21 * 365, 38 * 365))
-            moved = rng.choices(["随父母双方", "随父亲", "随母亲", "随其他监护人"], weights=[70, 12, 12, 6])[
-                0
-            ]
+            moved = rng.choices(["随父母双方", "随父亲", "随母亲", "随其他监护人"], cum_weights=moved_cum)[0]
             arrival_base = on - dt.timedelta(
                 days=rng.choice([rng.randint(0, 175), rng.randint(183, 3650)])
                 if rng.random() < 0.06
@@ -177,17 +258,10 @@ def seed(ctx) -> None:
                         True,
                     )
                 )
-            g_rows = []
             for i, (relation, gname, gbirth, male) in enumerate(guardians):
                 gid = ids.make(county, gbirth, male) if rng.random() < 0.85 else ""
-                g_rows.append(
-                    dict(
-                        name=gname,
-                        relationship=relation,
-                        is_primary=i == 0,
-                        **identity.id_columns(gid),
-                        **identity.phone_columns(_phone(rng)),
-                    )
+                guardians_out.append(
+                    (household_id, gname, relation, i == 0, *_id_values(gid), *_phone_values(_phone(rng)))
                 )
             for k in range(kids):
                 if twins and k == 1:
@@ -212,19 +286,19 @@ def seed(ctx) -> None:
                     school_id = rng.choice(
                         city_schools.get("senior" if stage == "普通高中" else "vocational", [None])
                     )
-                health = rng.choices(["健康", "慢性病", "残疾", "严重精神障碍"], weights=[930, 40, 25, 5])[0]
-                security = []
+                health = rng.choices(["健康", "慢性病", "残疾", "严重精神障碍"], cum_weights=health_cum)[0]
+                security = ""
                 roll = rng.random()
                 if roll < 0.05:
-                    security = ["低保"]
+                    security = "低保"
                 elif roll < 0.06:
-                    security = ["低保边缘"]
+                    security = "低保边缘"
                 elif roll < 0.063:
-                    security = ["特困"]
+                    security = "特困"
                 elif roll < 0.065:
-                    security = ["孤儿"]
+                    security = "孤儿"
                 elif roll < 0.068:
-                    security = ["事实无人抚养"]
+                    security = "事实无人抚养"
                 status = compute_status(
                     birth_date=birth,
                     hukou_county_code=county,
@@ -233,58 +307,59 @@ def seed(ctx) -> None:
                     on=on,
                 )
                 verified = on - dt.timedelta(days=rng.randint(0, 270))
-                child = dict(
-                    file_no=numbers[made],
-                    name=name,
-                    name_pinyin=identity.name_pinyin(name),
-                    sex="男" if male else "女",
-                    birth_date=birth,
-                    ethnicity=rng.choice(ETHNIC),
-                    **identity.id_columns(number),
-                    moved_with=moved,
-                    hukou_address=f"{county_names[county]}{rng.choice(HUKOU_PLACES)}",
-                    hukou_county_id=county,
-                    arrival_date=arrival,
-                    township_id=township.pk,
-                    village_id=village.pk if village else None,
-                    address=address,
-                    school_stage=stage,
-                    school_id=school_id,
-                    grade=_grade(stage, age),
-                    health=health,
-                    disability_category=rng.choice(["视力", "听力", "言语", "肢体", "智力", "精神", "多重"])
-                    if health == "残疾"
-                    else "",
-                    disability_level=rng.randint(1, 4) if health == "残疾" else None,
-                    security=security,
-                    residence_permit=rng.random() < 0.6,
-                    insurance_place=rng.choices(["居住地", "户籍地", "未参保"], weights=[70, 25, 5])[0],
-                    housing_difficulty=rng.random() < 0.06,
-                    migrant_status=status.status,
-                    status_reason=status.reason,
-                    migrant_from=status.migrant_from,
-                    status_computed_on=on,
-                    last_verified_on=verified,
-                    created_by=verifier,
+                name_pinyin = pinyin.get(name)
+                if name_pinyin is None:
+                    name_pinyin = pinyin[name] = identity.name_pinyin(name)
+                disabled = health == "残疾"
+                children_out.append(
+                    (
+                        numbers[made],
+                        name,
+                        name_pinyin,
+                        "男" if male else "女",
+                        birth,
+                        rng.choice(ETHNIC),
+                        *_id_values(number),
+                        household_id,
+                        moved,
+                        f"{county_names[county]}{rng.choice(HUKOU_PLACES)}",
+                        county,
+                        arrival,
+                        township.pk,
+                        village_id,
+                        address,
+                        stage,
+                        school_id,
+                        _grade(stage, age),
+                        health,
+                        rng.choice(["视力", "听力", "言语", "肢体", "智力", "精神", "多重"])
+                        if disabled
+                        else "",
+                        rng.randint(1, 4) if disabled else None,
+                        SECURITY_JSON[security],
+                        rng.random() < 0.6,
+                        rng.choices(["居住地", "户籍地", "未参保"], cum_weights=insurance_cum)[0],
+                        rng.random() < 0.06,
+                        status.status,
+                        status.reason,
+                        status.migrant_from,
+                        on,
+                        verified,
+                        verifier_id,
+                    )
                 )
-                plan.append((len(households) - 1, child, g_rows if k == 0 else None))
                 made += 1
                 if made >= size:
                     break
+            household_id += 1
         with transaction.atomic():
-            Household.objects.bulk_create(households, batch_size=1000)
-            guardians_out = []
-            children_out = []
-            for h_index, child, g_rows in plan:
-                household = households[h_index]
-                if g_rows:
-                    guardians_out.extend(Guardian(household=household, **g) for g in g_rows)
-                children_out.append(Child(household=household, **child))
-            Guardian.objects.bulk_create(guardians_out, batch_size=1000)
-            Child.objects.bulk_create(children_out, batch_size=1000)
+            bulk.insert(Household, HOUSEHOLD_COLUMNS, households)
+            bulk.insert(Guardian, GUARDIAN_COLUMNS, guardians_out)
+            bulk.insert(Child, CHILD_COLUMNS, children_out)
         done += size
         if task is not None:
             ctx.progress.update(task, advance=size)
+    bulk.reset_sequence(Household)
     ctx.facts["children_seeded"] = total
     _seed_census_and_transfer(ctx)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Assignment
 from accounts.roles import Role
+from demo import bulk
 from network.models import Department, TrainingRecord
 from places.models import Unit
 from registry.choices import MigrantStatus
@@ -34,7 +36,7 @@ from schools.models import (
 )
 
 ORDER = 50
-CHUNK = 5000
+CHUNK = 20000
 BATCH = 2000
 HOME_VISIT_GROUP = 6  # families a teacher visits in one outing, recorded as one activity
 ABNORMAL_CAP = 40  # "a few" abnormal results; each raises a flag through the care service
@@ -222,9 +224,17 @@ def seed(ctx) -> None:
     names = {s.pk: s.name for s in schools}
     township_of = {s.pk: s.township_id for s in schools}
     reach = {t.pk: rng.uniform(0.03, 0.3) for t in townships}  # community activities' reach per township
-    abnormal: list[PsychAssessment] = []
+    abnormal: list[_Abnormal] = []
     year_periods = [rules.school_year(y) for y in years if y.semester1_start <= on]
     task = ctx.progress.add_task("学校活动与心理测评", total=ctx.children) if ctx.progress else None
+    staff_ids = {school_id: user.pk for school_id, user in staff.items()}
+    eligible_kinds = {
+        kind
+        for kind in School.Kind.values
+        if psych is not None and rules.applies_to_school(school_kinds=psych.school_kinds, kind=kind)
+    }
+    grade_applies: dict[tuple[str, str], bool] = {}
+    activity_id = bulk.next_id(Activity)
 
     pupils = Child.objects.filter(closed_at__isnull=True, migrant_status=MigrantStatus.MIGRANT)
     last = 0
@@ -239,7 +249,7 @@ def seed(ctx) -> None:
         last = chunk[-1][0]
         visits: dict[tuple[int, int], list[int]] = {}
         participations: list[tuple[int, int]] = []
-        assessments: list[PsychAssessment] = []
+        assessments: list[tuple] = []
         for child_id, school_id, stage, grade, township_id in chunk:
             if township_id in community_activities and rng.random() < reach.get(township_id, 0.1):
                 participations.append((rng.choice(community_activities[township_id]), child_id))
@@ -251,12 +261,12 @@ def seed(ctx) -> None:
                 elapsed = min(1.0, (on - period.start).days / max((period.end - period.start).days, 1))
                 if rng.random() < diligence[school_id] * (0.95 if elapsed >= 1 else elapsed):
                     visits.setdefault((school_id, y), []).append(child_id)
-                eligible = psych is not None and rules.applies_to_school(
-                    school_kinds=psych.school_kinds, kind=kinds.get(school_id, "")
-                )
-                if eligible and rules.applies_to_grade(
-                    min_grade=psych.min_grade, grade=rules.parse_grade(grade, stage=stage)
-                ):
+                applies = grade_applies.get((grade, stage))
+                if applies is None:
+                    applies = grade_applies[(grade, stage)] = psych is not None and rules.applies_to_grade(
+                        min_grade=psych.min_grade, grade=rules.parse_grade(grade, stage=stage)
+                    )
+                if kinds.get(school_id, "") in eligible_kinds and applies:
                     if rng.random() < diligence[school_id] * (
                         0.9 if elapsed >= 1 else min(1.0, elapsed * 1.5)
                     ):
@@ -269,52 +279,79 @@ def seed(ctx) -> None:
                             roll < 0.004 or (roll < 0.05 and len(abnormal) < 3)
                         ):
                             result = PsychAssessment.Result.ABNORMAL
-                        assessment = PsychAssessment(
-                            child_id=child_id,
-                            school_id=school_id,
-                            date=_day(rng, period.start, min(period.start + dt.timedelta(days=90), on)),
-                            instrument=rng.choice(INSTRUMENTS),
-                            score=Decimal(rng.randint(20, 60) if result == "normal" else rng.randint(61, 90)),
-                            result=result,
-                            notes="演示数据",
-                            assessed_by=staff.get(school_id, admin),
+                        date = _day(rng, period.start, min(period.start + dt.timedelta(days=90), on))
+                        instrument = rng.choice(INSTRUMENTS)
+                        score = rng.randint(20, 60) if result == "normal" else rng.randint(61, 90)
+                        assessor = staff.get(school_id, admin)
+                        assessments.append(
+                            (
+                                child_id,
+                                school_id,
+                                date,
+                                instrument,
+                                Decimal(score),
+                                result,
+                                "演示数据",
+                                assessor.pk,
+                            )
                         )
-                        assessments.append(assessment)
                         if result == PsychAssessment.Result.ABNORMAL:
-                            abnormal.append(assessment)
-        with transaction.atomic():
-            visit_activities = []
-            visit_members = []
-            for (school_id, y), members in visits.items():
-                period = year_periods[y]
-                for i in range(0, len(members), HOME_VISIT_GROUP):
-                    visit_activities.append(
-                        Activity(
-                            type=ActivityType.HOME_VISIT,
-                            title="班主任家访",
-                            date=_day(rng, period.start, min(period.end, on)),
-                            organiser_kind=Activity.OrganiserKind.SCHOOL,
-                            organiser_name=names[school_id],
-                            school_id=school_id,
-                            unit_id=township_of[school_id],
-                            notes="演示数据",
-                            created_by=staff.get(school_id, admin),
-                        )
+                            abnormal.append(_Abnormal(child_id, date, assessor))
+        visit_activities: list[tuple] = []
+        rows = sorted(set(participations))
+        for (school_id, y), members in visits.items():
+            period = year_periods[y]
+            for i in range(0, len(members), HOME_VISIT_GROUP):
+                visit_activities.append(
+                    (
+                        activity_id,
+                        ActivityType.HOME_VISIT.value,
+                        "班主任家访",
+                        _day(rng, period.start, min(period.end, on)),
+                        Activity.OrganiserKind.SCHOOL.value,
+                        names[school_id],
+                        school_id,
+                        township_of[school_id],
+                        "演示数据",
+                        staff_ids.get(school_id, admin.pk),
                     )
-                    visit_members.append(members[i : i + HOME_VISIT_GROUP])
-            Activity.objects.bulk_create(visit_activities, batch_size=BATCH)
-            rows = [Participation(activity_id=a, child_id=c) for a, c in set(participations)]
-            for activity, members in zip(visit_activities, visit_members, strict=True):
-                rows += [Participation(activity_id=activity.pk, child_id=c) for c in members]
-            Participation.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
-            PsychAssessment.objects.bulk_create(assessments, batch_size=BATCH)
+                )
+                rows += [(activity_id, c) for c in members[i : i + HOME_VISIT_GROUP]]
+                activity_id += 1
+        with transaction.atomic():
+            bulk.insert(Activity, HOME_VISIT_COLUMNS, visit_activities)
+            bulk.insert(Participation, ("activity_id", "child_id"), rows)
+            bulk.insert(PsychAssessment, PSYCH_COLUMNS, assessments)
         if task is not None:
             ctx.progress.update(task, advance=len(chunk))
+    bulk.reset_sequence(Activity)
     _raise_flags(abnormal)
     _seed_training(ctx, rng, on, admin)
 
 
-def _raise_flags(abnormal: list[PsychAssessment]) -> None:
+@dataclass
+class _Abnormal:
+    child_id: int
+    date: dt.date
+    assessed_by: object
+
+
+HOME_VISIT_COLUMNS = (
+    "id",
+    "type",
+    "title",
+    "date",
+    "organiser_kind",
+    "organiser_name",
+    "school_id",
+    "unit_id",
+    "notes",
+    "created_by_id",
+)
+PSYCH_COLUMNS = ("child_id", "school_id", "date", "instrument", "score", "result", "notes", "assessed_by_id")
+
+
+def _raise_flags(abnormal: list[_Abnormal]) -> None:
     """An abnormal result puts the child on the register, through the care service (if installed)."""
     try:
         from care.services import flag_raise

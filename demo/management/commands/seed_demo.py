@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from accounts.models import User
 from audit.services import record
+from demo import bulk
 from demo.context import DemoContext
 from demo.people import DEMO_PASSWORD, PERSONAS, seed_directors, seed_network, seed_personas, seed_schools
 from demo.places import seed_villages
@@ -79,11 +80,12 @@ class Command(BaseCommand):
         if progress:
             progress.start()
         try:
-            for _order, name, seeder in _app_seeders():
-                step = time.perf_counter()
-                seeder(ctx)
-                if not quiet:
-                    self.stdout.write(f"  {name}: {time.perf_counter() - step:.1f} s")
+            with bulk.loading():
+                for _order, name, seeder in _app_seeders():
+                    step = time.perf_counter()
+                    seeder(ctx)
+                    if not quiet:
+                        self.stdout.write(f"  {name}: {time.perf_counter() - step:.1f} s")
         finally:
             if progress:
                 progress.stop()
