@@ -15,7 +15,12 @@ class CappedPaginator(Paginator):
     @property
     def count(self):
         if not hasattr(self, "_count"):
-            n = self.object_list[: self.CAP + 1].count()
+            # Without the list's ORDER BY, the count can be answered from a covering index
+            # (SQLite otherwise walks the ordering index and reads each row).
+            rows = self.object_list
+            if hasattr(rows, "order_by"):
+                rows = rows.order_by()
+            n = len(rows[: self.CAP + 1]) if isinstance(rows, list) else rows[: self.CAP + 1].count()
             self.capped = n > self.CAP
             self._count = min(n, self.CAP)
         return self._count

@@ -17,6 +17,7 @@ Who sees what (``scope_for``):
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
@@ -456,7 +457,50 @@ def compute(name: str, *, scope: StatsScope, on: dt.date | None = None, period: 
 def compute_all(*, scope: StatsScope, on: dt.date | None = None, period: Period | None = None):
     on = on or timezone.localdate()
     period = period or default_period(on)
-    return [run(spec, scope=scope, on=on, period=period) for spec in measures_for(scope)]
+    specs = measures_for(scope)
+    if not scope.has_area:
+        return [run(spec, scope=scope, on=on, period=period) for spec in specs]
+    newest = _newest_refresh(scope)
+    return [_from_process_cache(spec, scope=scope, on=on, period=period, newest=newest) for spec in specs]
+
+
+# Measures drawn from the summary tables (and the day's MeasureCache, itself valid until the
+# next summary rebuild) are kept in the process, keyed by the newest rebuild of the scope's
+# summary: every summary write (stats.services.refresh_aggregates) moves that time on, so one
+# small query per page tells whether a kept result still holds. Measures of live tables are
+# computed on every request.
+LIVE_MEASURES = frozenset({"training"})
+_PROCESS_CACHE_SIZE = 2000
+_process_cache: dict[tuple, Measure] = {}
+_process_cache_lock = threading.Lock()
+
+
+def _newest_refresh(scope: StatsScope) -> dt.datetime | None:
+    refreshed = AggregateRefresh.objects.all()
+    if scope.townships is not None:
+        refreshed = refreshed.filter(township_id__in=scope.townships)
+    return refreshed.aggregate(newest=Max("refreshed_at"))["newest"]
+
+
+def _from_process_cache(
+    spec: MeasureSpec, *, scope: StatsScope, on: dt.date, period: Period, newest: dt.datetime | None
+) -> Measure:
+    if spec.name in LIVE_MEASURES or newest is None:  # live, or no summary built yet
+        return run(spec, scope=scope, on=on, period=period, newest=newest)
+    key = (spec.name, cache_key(scope), period.start, period.end, on, newest)
+    hit = _process_cache.get(key)
+    if hit is None:
+        hit = run(spec, scope=scope, on=on, period=period, newest=newest)
+        with _process_cache_lock:
+            if len(_process_cache) >= _PROCESS_CACHE_SIZE:
+                _process_cache.clear()
+            _process_cache[key] = hit
+    return hit  # shared between requests: Measure is frozen, and no reader changes its rows
+
+
+def clear_process_cache() -> None:
+    with _process_cache_lock:
+        _process_cache.clear()
 
 
 def cache_key(scope: StatsScope) -> str:
@@ -484,16 +528,18 @@ def _unpack(data: dict) -> Measure:
     return Measure(**data)
 
 
-def run(spec: MeasureSpec, *, scope: StatsScope, on: dt.date, period: Period) -> Measure:
-    """Compute a measure, or take it from today's cache when the spec is marked ``cached``."""
+_UNKNOWN = object()
+
+
+def run(spec: MeasureSpec, *, scope: StatsScope, on: dt.date, period: Period, newest=_UNKNOWN) -> Measure:
+    """Compute a measure, or take it from today's cache when the spec is marked ``cached``.
+    ``newest``: the scope's newest summary rebuild, when the caller has read it already."""
     if not spec.cached or not scope.has_area:
         return spec.function(scope=scope, on=on, period=period)
     start, end = (period.start, period.end) if spec.uses_period else (on, on)
     key = dict(name=spec.name, scope_key=cache_key(scope), period_start=start, period_end=end, on=on)
-    refreshed = AggregateRefresh.objects.all()
-    if scope.townships is not None:
-        refreshed = refreshed.filter(township_id__in=scope.townships)
-    newest = refreshed.aggregate(newest=Max("refreshed_at"))["newest"]
+    if newest is _UNKNOWN:
+        newest = _newest_refresh(scope)
     hit = MeasureCache.objects.filter(**key).first()
     if hit is not None and (newest is None or hit.computed_at >= newest):
         return _unpack(hit.payload)

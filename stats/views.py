@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import threading
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_POST
 
 from access.decorators import require
@@ -54,19 +56,37 @@ def _scope_label(scope: selectors.StatsScope) -> str:
     return "、".join(names)
 
 
+# A measure's card (table, chart data) rendered once per process for the same figures: the
+# city's dashboard is a thousand cells, the same for every reader until the next summary rebuild.
+_CARD_CACHE_SIZE = 500
+_card_html: dict[str, str] = {}
+_card_lock = threading.Lock()
+
+
+def _card(measure) -> dict:
+    shown = selectors.suppress(measure)
+    return {
+        "measure": measure,
+        "shown": shown,
+        "chart": selectors.chart_payload(measure) if measure.chart_kind != "table" else None,
+        "chart_id": f"chart-{measure.name}",
+        "data_id": f"data-{measure.name}",
+    }
+
+
 def _cards(measures):
     cards = []
     for measure in measures:
-        shown = selectors.suppress(measure)
-        cards.append(
-            {
-                "measure": measure,
-                "shown": shown,
-                "chart": selectors.chart_payload(measure) if measure.chart_kind != "table" else None,
-                "chart_id": f"chart-{measure.name}",
-                "data_id": f"data-{measure.name}",
-            }
-        )
+        # The dataclass with every row (equal figures, equal card) in the page's language.
+        key = f"{translation.get_language()}|{measure!r}"
+        html = _card_html.get(key)
+        if html is None:
+            html = render_to_string("stats/_measure.html", {"card": _card(measure)})
+            with _card_lock:
+                if len(_card_html) >= _CARD_CACHE_SIZE:
+                    _card_html.clear()
+                _card_html[key] = html
+        cards.append({"measure": measure, "html": html})
     return cards
 
 
