@@ -6,6 +6,9 @@ BENCH_IMPORT_ROWS (default 100000), BENCH_LINKAGE_REGISTRY / BENCH_LINKAGE_FEED 
 1000000 / 100000), BENCH_SPLINK=0 to leave Splink out,
 BENCH_CLIENTS (default 8), DATABASE_URL (PostgreSQL leg when set; SQLite otherwise),
 BENCH_REUSE=1 to reuse an already built database of the same size.
+BENCH_ONLY=pages: measure only the pages on an already built database (implies BENCH_REUSE=1:
+no seeding, daily work, imports or linkage), with BENCH_SQLITE=<path> to name the SQLite file
+and BENCH_RESULTS=<path> to write the figures elsewhere than bench/results.json.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-RESULTS = ROOT / "bench" / "results.json"
+RESULTS = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench" / "results.json")
+ONLY_PAGES = os.environ.get("BENCH_ONLY") == "pages"
 
 
 def sh(args: list[str], env: dict, **kw) -> tuple[float, float, str]:
@@ -138,8 +142,11 @@ def run_leg(label: str, database_url: str | None, children: int, seconds: float,
     env = environment(database_url)
     leg: dict = {"database": label, "children": children}
     print(f"== {label}: building a city of {children} children", flush=True)
-    reuse = os.environ.get("BENCH_REUSE") == "1"
+    reuse = os.environ.get("BENCH_REUSE") == "1" or ONLY_PAGES
     sh([PY, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
+    if ONLY_PAGES:
+        leg["http"] = measure_pages(env, children, seconds, clients)
+        return leg
     if not reuse:
         sh([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
         elapsed, peak, tail = sh([PY, "manage.py", "seed_demo", "--children", str(children), "--quiet"], env)
@@ -262,14 +269,15 @@ def main() -> None:
     }
     sqlite_dir = ROOT / "var" / "bench"
     sqlite_dir.mkdir(parents=True, exist_ok=True)
-    sqlite_path = sqlite_dir / f"bench-{children}.sqlite3"
-    if os.environ.get("BENCH_REUSE") != "1":
+    sqlite_path = Path(os.environ.get("BENCH_SQLITE") or sqlite_dir / f"bench-{children}.sqlite3")
+    if os.environ.get("BENCH_REUSE") != "1" and not ONLY_PAGES:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
     results["legs"].append(run_leg("sqlite", f"sqlite:///{sqlite_path}", children, seconds, clients))
     if os.environ.get("DATABASE_URL"):
         results["legs"].append(run_leg("postgresql", os.environ["DATABASE_URL"], children, seconds, clients))
-    results["linkage"] = measure_linkage()
+    if not ONLY_PAGES:
+        results["linkage"] = measure_linkage()
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     print_table(results)
     print(f"figures written to {RESULTS}")
