@@ -12,6 +12,7 @@ from django.utils import timezone
 from audit.chain import GENESIS, row_hash
 from audit.context import current_ip
 from audit.models import Action, AuditEvent, AuditHead
+from common.inserts import insert_many
 
 
 @dataclass
@@ -110,7 +111,10 @@ def record_many(
         event.hash = row_hash(prev, event)
         prev = event.hash
         events.append(event)
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    if len(events) >= 20:
+        insert_many(events)  # big batches (imports): executemany instead of the ORM's compiled INSERTs
+    else:
+        AuditEvent.objects.bulk_create(events, batch_size=1000)
     AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
     return events
 

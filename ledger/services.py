@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from access.policy import children_visible, has_capability, scope_of
 from audit.services import record
+from common.inserts import insert_many
 from common.tabular import Table, TableError, TableRow, open_table
 from ledger.models import LedgerImport, LedgerImportRow
 from ledger.rows import FIELDS, PlaceIndex, RowResult, parse_row, text
@@ -353,7 +354,7 @@ def ledger_upload(
                             warnings=item.result.warnings,
                         )
                     )
-                LedgerImportRow.objects.bulk_create(stored, batch_size=500)
+                insert_many(stored, with_ids=False)
                 total += len(chunk)
             warnings = list(table.warnings)
             headers = _headers(table)
@@ -544,7 +545,7 @@ def ledger_import_file(
                 with transaction.atomic():
                     results = run.commit(checked)
                     by_number = {c.number: c for c in checked}
-                    LedgerImportRow.objects.bulk_create(
+                    insert_many(
                         [
                             LedgerImportRow(
                                 ledger_import=ledger_import,
@@ -566,7 +567,7 @@ def ledger_import_file(
                             )
                             for o in results
                         ],
-                        batch_size=500,
+                        with_ids=False,
                     )
                 outcomes.extend(results)
                 if progress is not None:

@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import Entry, diff, record_many
+from common.inserts import insert_many
 from places.models import Unit
 from registry import identity
 from registry.choices import CloseReason, MigrantStatus
@@ -251,7 +252,7 @@ class _Families:
 
     def write(self) -> None:
         if self.new_households:
-            Household.objects.bulk_create(self.new_households, batch_size=500)
+            insert_many(self.new_households)
             for household in self.new_households:
                 self.keys[household.pk] = id(household)
         if self.deleted:
@@ -263,7 +264,7 @@ class _Families:
             Guardian.objects.bulk_update(guardians, list(fields), batch_size=500)
         if self.new_guardians:
             self.new_guardians.sort(key=lambda g: self.seq[id(g)])
-            Guardian.objects.bulk_create(self.new_guardians, batch_size=500)
+            insert_many(self.new_guardians)
         if self.moved_addresses:
             Household.objects.bulk_update(list(self.moved_addresses.values()), ["address"], batch_size=500)
         self.new_households, self.new_guardians, self.changed = [], [], {}
@@ -365,7 +366,7 @@ def _register(actor, items: list[ChildInput], on: dt.date, lookups: _Lookups):
     for (_i, child, _after), file_no in zip(planned, numbers, strict=True):
         child.file_no = file_no
         child.household = child.household  # the household's id, now that it has one
-    Child.objects.bulk_create([child for _i, child, _a in planned], batch_size=500)
+    insert_many([child for _i, child, _a in planned])
     entries = []
     for i, child, after in planned:
         results[i] = child
