@@ -97,6 +97,10 @@ def _run(tmp_path, first, second, tag, batch_size):
                 _import(second, tmp_path / f"{tag}-2.json", batch_size),
             ]
             state = _state(since)
+            # The import's batch names its LedgerImport id, which PostgreSQL's sequences do not
+            # give back on rollback: compare the batches by order of appearance.
+            batches: dict[str, int] = {}
+            state["audit"] = [(*e[:4], batches.setdefault(e[4], len(batches))) for e in state["audit"]]
             raise _Rollback
     except _Rollback:
         pass
