@@ -438,22 +438,158 @@ def entitlements_recompute(
         f"按清单 {version.code} 重新计算服务享有（{on:%Y-%m-%d}）：儿童 {result.children}，"
         f"新增 {result.created}，恢复 {result.reopened}，不再适用 {result.closed}，转入新版本 {result.moved}"
     )
-    if result.changed or child is None:
-        if child is not None:
-            summary = f"档案 {child.file_no}：" + summary
+    if child is None:
+        _record_mark(actor=actor, on=on, version=version, started=now, result=result, summary=summary)
+    elif result.changed:
         record(
             actor=actor,
             action="system" if actor is None else "update",
             object_type="servicelist.entitlement",
-            object_id=str(child.pk) if child is not None else "",
-            summary=summary,
+            object_id=str(child.pk),
+            summary=f"档案 {child.file_no}：" + summary,
             batch=batch_id,
         )
     return result
 
 
+# ---- the daily run: only the children whose facts changed since the last whole-registry run
+
+#: ``object_id`` of the audit rows of whole-registry runs; their ``changes`` hold the watermark.
+MARK = "all"
+
+
+def _record_mark(*, actor, on: dt.date, version, started, result: RecomputeResult, summary: str) -> None:
+    record(
+        actor=actor,
+        action="system" if actor is None else "update",
+        object_type="servicelist.entitlement",
+        object_id=MARK,
+        summary=summary,
+        changes={
+            "on": on.isoformat(),
+            "version": version.pk,
+            "started": started.isoformat(),
+            "children": result.children,
+            "changed": result.changed,
+        },
+        batch=uuid.uuid4().hex[:12],
+    )
+
+
+def _last_mark(version) -> tuple[dt.date, dt.datetime] | None:
+    """(day, start time) of the last whole-registry run for ``version``, when it recorded one."""
+    from audit.models import AuditEvent
+
+    event = (
+        AuditEvent.objects.filter(object_type="servicelist.entitlement", object_id=MARK)
+        .order_by("-seq")
+        .only("changes")
+        .first()
+    )
+    changes = event.changes if event is not None else {}
+    if changes.get("version") != version.pk or "on" not in changes or "started" not in changes:
+        return None
+    try:
+        return dt.date.fromisoformat(changes["on"]), dt.datetime.fromisoformat(changes["started"])
+    except (TypeError, ValueError):
+        return None
+
+
+def _age_months_that_matter(rule: Any, found: set[int]) -> bool:
+    """Collect into ``found`` the completed-month ages at which ``rule`` can change its answer;
+    False when the rule compares ages in a way not understood here (then every day counts)."""
+    if isinstance(rule, bool):
+        return True
+    for key in ("all", "any"):
+        if key in rule:
+            return all(_age_months_that_matter(item, found) for item in rule[key])
+    if "not" in rule:
+        return _age_months_that_matter(rule["not"], found)
+    unit = {"age_years": 12, "age_months": 1}.get(rule.get("fact"))
+    if unit is None:
+        return True
+    value = rule.get("value")
+    values = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return False
+    for v in values:
+        found.update((v * unit, (v + 1) * unit))
+    return True
+
+
+def _children_to_revisit(*, services: list[Service], since_day: dt.date, since: dt.datetime, on: dt.date):
+    """Ids of the children whose facts may have changed between the last run and ``on``:
+
+    * age: completed one of the month ages the rules compare with (born in a window per age);
+    * registry facts: file edited, closed or its status recomputed since;
+    * key attention: a risk flag raised or closed since; need flags set or cleared since.
+    Returns None when the rules compare ages in a way that needs every child."""
+    from django.db.models import Q
+
+    from registry.models import Child
+    from servicelist.eligibility import latest_birth_for, risk_flag_model
+
+    months: set[int] = {0}  # 0: born after the last run, so facts exist now
+    if not all(_age_months_that_matter(s.rule, months) for s in services):
+        return None
+    # status_recompute stamps the day on the files it changes (and their updated_at).
+    condition = Q(updated_at__gte=since) | Q(closed_at__gte=since_day) | Q(status_computed_on__gt=since_day)
+    for m in sorted(m for m in months if 0 <= m <= 12 * 200):
+        low, high = latest_birth_for(m, since_day), latest_birth_for(m, on)
+        if high > low:
+            condition |= Q(birth_date__gt=low, birth_date__lte=high)
+    ids = set(Child.objects.filter(condition).order_by().values_list("pk", flat=True))
+    flag = risk_flag_model()
+    if flag is not None:
+        flags = flag.objects.filter(created_at__gte=since)
+        if "closed_on" in {f.name for f in flag._meta.get_fields()}:
+            flags = flag.objects.filter(Q(created_at__gte=since) | Q(closed_on__gte=since_day))
+        ids.update(flags.order_by().values_list("child_id", flat=True))
+    ids.update(
+        NeedFlag.objects.filter(Q(set_at__gte=since) | Q(cleared_at__gte=since))
+        .order_by()
+        .values_list("child_id", flat=True)
+    )
+    return ids
+
+
+def entitlements_daily(*, on: dt.date | None = None, actor=None, chunk: int = CHUNK) -> RecomputeResult:
+    """The daily run: the same result as ``entitlements_recompute`` over the whole registry,
+    computed for the children whose facts may have changed since the last whole-registry run
+    of the same list version (the watermark in its audit row). Without a usable watermark
+    (first run, a new version in force, a day earlier than the last run) it is the full pass."""
+    on = on or _today()
+    version = list_in_force(on)
+    if version is None:
+        return RecomputeResult()
+    mark = _last_mark(version)
+    services = list(Service.objects.filter(version=version).order_by("no").only("id", "no", "rule"))
+    ids = None
+    if mark is not None and mark[0] <= on:
+        ids = _children_to_revisit(services=services, since_day=mark[0], since=mark[1], on=on)
+    if ids is None:
+        return entitlements_recompute(on=on, actor=actor, chunk=chunk)
+    started = timezone.now()
+    result = entitlements_recompute_children(
+        child_ids=sorted(ids), on=on, actor=actor, chunk=chunk, audit=False
+    )
+    _record_mark(
+        actor=actor,
+        on=on,
+        version=version,
+        started=started,
+        result=result,
+        summary=(
+            f"按清单 {version.code} 每日更新服务享有（{on:%Y-%m-%d}）：自上次计算以来情况可能变化的儿童 "
+            f"{len(ids)}，新增 {result.created}，恢复 {result.reopened}，不再适用 {result.closed}，"
+            f"转入新版本 {result.moved}"
+        ),
+    )
+    return result
+
+
 def entitlements_recompute_children(
-    *, child_ids: list[int], on: dt.date | None = None, actor=None, chunk: int = CHUNK
+    *, child_ids: list[int], on: dt.date | None = None, actor=None, chunk: int = CHUNK, audit: bool = True
 ) -> RecomputeResult:
     """``entitlements_recompute`` for a set of children (a bulk import, a feed, the children
     the daily run found changed): the same per-chunk work, over the given ids only, and one
@@ -488,7 +624,7 @@ def entitlements_recompute_children(
             )
             for batch in iter_fact_chunks(eligible, on, chunk=chunk):
                 _recompute_chunk(batch, services, version, actor, now, result, memo)
-    if result.changed:
+    if result.changed and audit:
         record(
             actor=actor,
             action="system" if actor is None else "update",

@@ -9,10 +9,11 @@ from django_tasks import task
 
 @task()
 def recompute_entitlements_task(on: str | None = None) -> dict:
-    """Recompute for the whole registry on ``on`` (ISO date; today by default)."""
-    from servicelist.services import entitlements_recompute
+    """Bring the whole registry up to date on ``on`` (ISO date; today by default): every child
+    after a new version comes into force, else the children whose facts changed since the last run."""
+    from servicelist.services import entitlements_daily
 
-    result = entitlements_recompute(on=dt.date.fromisoformat(on) if on else None)
+    result = entitlements_daily(on=dt.date.fromisoformat(on) if on else None)
     return {
         "version": result.version,
         "children": result.children,

@@ -94,3 +94,62 @@ def test_children_changed_hook_takes_objects_ids_and_querysets_and_audits_once(c
 
 def test_nothing_to_do_without_children(city):
     assert services.entitlements_recompute_children(child_ids=[]).changed == 0
+
+
+# --- the daily run: only the children whose facts may have changed -------------------------
+
+
+def test_daily_run_equals_a_full_pass_after_days_and_changes(city):
+    """Ages crossing the rules' thresholds, edited facts, a closed file, flags: the daily run
+    leaves nothing for a full pass of the same day to change."""
+    from django.utils import timezone
+
+    from care.models import RiskCategory, RiskFlag
+
+    made = varied_children(city)
+    # Children about to cross the age limits of the rules (3, 6, 16 years) in the coming days.
+    for years in (3, 6, 16):
+        made.append(make_child(village=city.yuekou_community, birth_date=years_ago(years, days=5)))
+    first = services.entitlements_daily(on=TODAY)  # no watermark yet: the full pass
+    assert first.children == len(made)
+    later = TODAY + dt.timedelta(days=12)
+    now = timezone.now()
+    Child.objects.filter(pk=made[8].pk).update(school_stage="失学辍学", updated_at=now)
+    Child.objects.filter(pk=made[7].pk).update(closed_at=later, close_reason="moved_away")
+    NeedFlag.objects.filter(child=made[0]).update(active=False, cleared_at=now)
+    RiskFlag.objects.create(
+        child=made[5], category=RiskCategory.objects.first(), source="manual", raised_on=TODAY
+    )
+    daily = services.entitlements_daily(on=later)
+    assert 0 < daily.children < len(made)  # not everyone
+    assert daily.changed > 0
+    after_daily = table()
+    assert services.entitlements_recompute(on=later).changed == 0
+    assert table() == after_daily
+    # The next day with nothing changed: nobody to recompute but those whose age moved.
+    assert services.entitlements_daily(on=later).changed == 0
+
+
+def test_daily_run_is_a_full_pass_for_a_new_version_or_an_earlier_day(city):
+    made = varied_children(city)
+    assert services.entitlements_daily(on=TODAY).children == len(made)
+    assert services.entitlements_daily(on=TODAY + dt.timedelta(days=1)).children < len(made)
+    assert services.entitlements_daily(on=TODAY).children == len(made)  # earlier than the last run
+    draft = services.version_create_draft(actor=city.admin, code="tianmen-2026", title="修订版")
+    services.version_publish(actor=city.admin, version=draft, effective_from=TODAY + dt.timedelta(days=3))
+    result = services.entitlements_daily(on=TODAY + dt.timedelta(days=3))
+    assert (result.version, result.children, result.moved > 0) == ("tianmen-2026", len(made), True)
+
+
+def test_age_months_the_rules_compare_with():
+    found: set[int] = set()
+    rule = {
+        "any": [
+            {"fact": "age_years", "op": "between", "value": [3, 5]},
+            {"not": {"fact": "age_months", "op": "lt", "value": 30}},
+            {"fact": "health", "op": "eq", "value": "残疾"},
+        ]
+    }
+    assert services._age_months_that_matter(rule, found)
+    assert found == {36, 48, 60, 72, 30, 31}
+    assert not services._age_months_that_matter({"fact": "age_years", "op": "gte", "value": "x"}, set())

@@ -15,8 +15,13 @@ class Command(BaseCommand):
         parser.add_argument("--on", default=None, help="计算日期 YYYY-MM-DD（默认今天）")
         parser.add_argument("--enqueue", action="store_true", help="放入后台任务队列，而不是立即运行")
         parser.add_argument("--chunk", type=int, default=2000, help="每批儿童数（默认 2000）")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="逐一重算全部儿童（默认只重算自上次计算以来情况可能变化的儿童）",
+        )
 
-    def handle(self, *args, on, enqueue: bool, chunk: int, **options):
+    def handle(self, *args, on, enqueue: bool, chunk: int, full: bool = False, **options):
         try:
             day = dt.date.fromisoformat(on) if on else None
         except ValueError:
@@ -29,14 +34,14 @@ class Command(BaseCommand):
             result = recompute_entitlements_task.enqueue(on=day.isoformat() if day else None)
             self.stdout.write(f"已放入任务队列：{result.id}")
             return
-        from servicelist.services import entitlements_recompute
+        from servicelist.services import entitlements_daily, entitlements_recompute
 
         started = time.perf_counter()
-        result = entitlements_recompute(on=day, chunk=chunk)
+        result = (entitlements_recompute if full else entitlements_daily)(on=day, chunk=chunk)
         if not result.version:
             raise CommandError("该日期没有生效的服务清单")
         self.stdout.write(
-            f"清单 {result.version}：儿童 {result.children}，新增 {result.created}，恢复 {result.reopened}，"
+            f"清单 {result.version}：重新计算儿童 {result.children}，新增 {result.created}，恢复 {result.reopened}，"
             f"不再适用 {result.closed}，转入新版本 {result.moved}，数据不全跳过 {len(result.skipped)}；"
             f"用时 {time.perf_counter() - started:.1f} 秒"
         )
