@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from common.inserts import insert_many
 from exchange import effects
 from exchange.models import ChildEffect, Effect, FeedBatch, FeedRow
 
@@ -201,9 +202,9 @@ def _record_registered(*, batch: FeedBatch, registered: list[Found], lookups: Lo
         )  # fmt: skip
         f.row.created_child = True
         f.note = f"已登记为待核实档案 {child.file_no}，交{place}核实"
-    ChildEffect.objects.bulk_create(made, batch_size=500)
+    insert_many(made)
     if source.effect == Effect.HEALTH:
         for f in registered:
             f.row.child_id = f.child.pk
         health = effects.health_many(batch=batch, items=[(f.row, f.facts) for f in registered])
-        ChildEffect.objects.bulk_create(health, batch_size=500)
+        insert_many(health)

@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from common.dates import InvalidDate, parse_date_or_none
+from common.inserts import insert_many
 from exchange import rows as r
 from exchange.models import ChildEffect, Effect, FeedBatch, FeedRow, HealthRecord, VerificationTask
 
@@ -203,7 +204,7 @@ def _undo_flag(*, actor, flag_id: int) -> str:
 # A feed links tens of thousands of rows: the effects of a chunk of rows are applied with a
 # fixed number of queries — the children read once, their updates through the registry's bulk
 # path (registry.bulk.children_update_many, which keeps child_update's rules, audit and
-# after-change hooks), the health records, tasks and effect rows written with bulk_create.
+# after-change hooks), the health records, tasks and effect rows written with insert_many.
 
 CHILD_FIELD_EFFECTS = {
     Effect.EDUCATION: ChildEffect.Kind.SCHOOLING,
@@ -332,7 +333,7 @@ def health_many(*, batch: FeedBatch, items: list) -> list[ChildEffect]:
                 institution=r.text(facts.get("institution"))[:100],
             )
         )  # fmt: skip
-    HealthRecord.objects.bulk_create(records, batch_size=500)
+    insert_many(records)
     missed = sorted({rec.child_id for rec in records if rec.vaccination_complete is False})
     tasks: dict[int, VerificationTask] = {}
     for chunk in _chunks(missed):
@@ -353,7 +354,7 @@ def health_many(*, batch: FeedBatch, items: list) -> list[ChildEffect]:
             )
             new_tasks.append(tasks[rec.child_id])
             reasons[id(tasks[rec.child_id])] = reason
-    VerificationTask.objects.bulk_create(new_tasks, batch_size=500)
+    insert_many(new_tasks)
     fresh = {id(t) for t in new_tasks}
     label = VerificationTask.Kind.VACCINATION.label
     made: list[ChildEffect] = []
@@ -437,10 +438,10 @@ def apply_many(
         made = _update_children(
             actor=actor, batch=batch, items=items, schools={} if schools is None else schools
         )
-        ChildEffect.objects.bulk_create(made, batch_size=500)
+        insert_many(made)
     elif effect == Effect.HEALTH:
         made = health_many(batch=batch, items=items)
-        ChildEffect.objects.bulk_create(made, batch_size=500)
+        insert_many(made)
     else:
         made = _hardship(actor=actor, batch=batch, items=items)
     by_row: dict[int, list[ChildEffect]] = {}

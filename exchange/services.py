@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from audit.services import Entry, record, record_many
 from common import idnumber
+from common.inserts import insert_many
 from common.tabular import TableError, normalise_header, open_table
 from exchange import discovered, effects
 from exchange.linkage import Link, RegistryLinker
@@ -356,14 +357,13 @@ def _process_chunk(
     rows = [_outcome_row(batch, p, link, prior) for p, link in zip(parsed, links, strict=True)]
     counts = Counter(row.outcome for row in rows)
     with transaction.atomic():
-        FeedRow.objects.bulk_create(rows, batch_size=500)
-        ReviewItem.objects.bulk_create(
+        insert_many(rows)
+        insert_many(
             [
                 _review_item(batch=batch, row=row, link=link)
                 for row, link in zip(rows, links, strict=True)
                 if row.outcome == Outcome.REVIEW
-            ],
-            batch_size=500,
+            ]
         )
         before = {row.pk: (row.reason, row.child_id) for row in rows}
         entries: list[Entry] = []
