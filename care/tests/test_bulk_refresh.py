@@ -137,3 +137,49 @@ def test_due_dates_follow_the_cadence(city):
     status = CareStatus.objects.get(child=made[0])
     policy = load_policy(today)
     assert status.next_visit_due == cadence.next_due(today - dt.timedelta(days=40), policy.visit_periods)
+
+
+def test_daily_run_refreshes_only_changed_children_and_equals_a_full_pass(city):
+    """After a first (full) run, the next days recompute only the children whose inputs
+    changed; a full pass afterwards finds nothing left to change."""
+    from care.daily import run_daily
+
+    today = timezone.localdate()
+    made = varied_city(city, today)
+    first = run_daily(on=today)
+    assert (first["incremental"], first["children"]) == (False, len(made))
+    tomorrow = today + dt.timedelta(days=1)
+    nothing = run_daily(on=tomorrow)
+    # Only the few children touched during the first run are looked at again; nothing changes.
+    assert nothing["incremental"] is True and nothing["children"] < len(made) and nothing["changed"] == 0
+    # Changes of the day: a visit, a file closed without the services, a new flag, a disability.
+    Visit.objects.create(child=made[1], kind="上门走访", visited_on=tomorrow)
+    Child.objects.filter(pk=made[0].pk).update(closed_at=tomorrow, close_reason="moved_away")
+    RiskFlag.objects.create(
+        child=made[5], category_id=_category_id("dropout"), source="manual", raised_on=tomorrow
+    )
+    Child.objects.filter(pk=made[4].pk).update(closed_at=None, updated_at=timezone.now())
+    Child.objects.filter(pk=made[1].pk).update(health="残疾", updated_at=timezone.now())
+    CareStatus.objects.filter(child=made[3]).delete()
+    day_two = today + dt.timedelta(days=2)
+    daily = run_daily(on=day_two)
+    assert daily["incremental"] is True
+    assert daily["flagged"] == 1
+    assert daily["changed"] == 5  # made[0], [1], [3], [4], [5]
+    after = rows()
+    assert refresh_all(on=day_two)["changed"] == 0
+    assert rows() == after
+
+
+def test_a_changed_cadence_makes_the_daily_run_a_full_pass(city):
+    from care.daily import run_daily
+    from care.services import cadence_change
+
+    today = timezone.localdate()
+    made = varied_city(city, today)
+    run_daily(on=today)
+    cadence_change(
+        actor=city.admin, code="home_visit", interval_months=2, effective_from=today + dt.timedelta(days=30)
+    )
+    again = run_daily(on=today)
+    assert (again["incremental"], again["children"]) == (False, len(made))

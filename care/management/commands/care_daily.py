@@ -16,11 +16,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--on", help="reference date YYYY-MM-DD (default today)")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="recompute every child's summary row, not only the changed ones",
+        )
 
-    def handle(self, *args, on=None, **options):
+    def handle(self, *args, on=None, full=False, **options):
         try:
             day = dt.date.fromisoformat(on) if on else timezone.localdate()
         except ValueError:
             raise CommandError("--on 日期格式应为 YYYY-MM-DD") from None
-        result = run_daily(on=day)
+        result = run_daily(on=day, full=full)
         self.stdout.write(json.dumps(result, ensure_ascii=False))
