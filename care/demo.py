@@ -149,117 +149,123 @@ def seed(ctx) -> None:
     counts = {"visits": 0, "flags": 0, "assessments": 0, "steps": 0, "exits": 0}
     visit_id = bulk.next_id(Visit)
     flag_id = bulk.next_id(RiskFlag)
-    while True:
-        rows = list(
-            Child.objects.filter(pk__gt=last_id)
-            .order_by("pk")
-            .values_list(
-                "pk", "township_id", "village_id", "health", "migrant_status", "closed_at", "birth_date"
-            )[:CHUNK]
-        )
-        if not rows:
-            break
-        last_id = rows[-1][0]
-        visits: list[tuple] = []
-        flags: list[tuple] = []
-        flagged: list[_Flag] = []
-        follow_plan: list[tuple[int, int, str, dt.date]] = []  # (visit id, child id, action, due)
-        key_children: dict[int, list[str]] = {}
-        places: dict[int, tuple[int, int]] = {}  # flagged child -> (village, township)
-        for pk, township_id, village_id, health, status, closed_at, birth in rows:
-            if closed_at is not None:
-                continue
-            worker = directors.get(village_id) or supervisors.get(township_id) or fallback
-            codes = []
-            if health == "残疾":
-                codes.append("disability")
-            if rng.random() < 0.03:
-                codes.append(rng.choices(other_codes, cum_weights=other_cum)[0])
-            for code in dict.fromkeys(codes):
-                raised = on - dt.timedelta(days=rng.randint(5, 400))
-                approved = rng.random() < 0.8
-                disability = code == "disability"
-                source = "data" if disability else rng.choice(["visit", "manual", "assessment"])
-                flags.append(
-                    (
-                        flag_id,
-                        pk,
-                        categories[code].pk,
-                        source,
-                        max(raised, birth),
-                        "档案健康状况：残疾" if disability else EVIDENCE[code],
-                        None if disability else worker,
-                        supervisors.get(township_id) if approved else None,
-                        raised + dt.timedelta(days=3) if approved else None,
+    with bulk.without_indexes(Visit, FollowUp):
+        while True:
+            rows = list(
+                Child.objects.filter(pk__gt=last_id)
+                .order_by("pk")
+                .values_list(
+                    "pk", "township_id", "village_id", "health", "migrant_status", "closed_at", "birth_date"
+                )[:CHUNK]
+            )
+            if not rows:
+                break
+            last_id = rows[-1][0]
+            visits: list[tuple] = []
+            flags: list[tuple] = []
+            flagged: list[_Flag] = []
+            follow_plan: list[tuple[int, int, str, dt.date]] = []  # (visit id, child id, action, due)
+            key_children: dict[int, list[str]] = {}
+            places: dict[int, tuple[int, int]] = {}  # flagged child -> (village, township)
+            for pk, township_id, village_id, health, status, closed_at, birth in rows:
+                if closed_at is not None:
+                    continue
+                worker = directors.get(village_id) or supervisors.get(township_id) or fallback
+                codes = []
+                if health == "残疾":
+                    codes.append("disability")
+                if rng.random() < 0.03:
+                    codes.append(rng.choices(other_codes, cum_weights=other_cum)[0])
+                for code in dict.fromkeys(codes):
+                    raised = on - dt.timedelta(days=rng.randint(5, 400))
+                    approved = rng.random() < 0.8
+                    disability = code == "disability"
+                    source = "data" if disability else rng.choice(["visit", "manual", "assessment"])
+                    flags.append(
+                        (
+                            flag_id,
+                            pk,
+                            categories[code].pk,
+                            source,
+                            max(raised, birth),
+                            "档案健康状况：残疾" if disability else EVIDENCE[code],
+                            None if disability else worker,
+                            supervisors.get(township_id) if approved else None,
+                            raised + dt.timedelta(days=3) if approved else None,
+                        )
                     )
-                )
-                flagged.append(_Flag(flag_id, pk, code))
-                flag_id += 1
-            if codes:
-                key_children[pk] = list(dict.fromkeys(codes))
-                places[pk] = (village_id, township_id)
-            if status not in ("migrant", "pending"):
-                continue
-            roll = rng.random()
-            if roll < 0.08:
-                days = []  # never visited
-            elif roll < 0.23:
-                days = [rng.randint(95, 200)]  # overdue
-            else:
-                days = [rng.randint(0, 88)] + ([rng.randint(95, 180)] if rng.random() < 0.5 else [])
-            for d in days:
-                when = max(on - dt.timedelta(days=d), birth)
-                participants = "儿童主任、网格员" if rng.random() < 0.5 else "儿童主任"
-                answers = _checklist(rng, checklist_items, "上门走访")
-                visits.append(
-                    (
-                        visit_id,
-                        pk,
-                        "上门走访",
-                        when,
-                        participants,
-                        checklist_id,
-                        bulk.as_json(answers),
-                        rng.choice(NOTES),
-                        worker,
+                    flagged.append(_Flag(flag_id, pk, code))
+                    flag_id += 1
+                if codes:
+                    key_children[pk] = list(dict.fromkeys(codes))
+                    places[pk] = (village_id, township_id)
+                if status not in ("migrant", "pending"):
+                    continue
+                roll = rng.random()
+                if roll < 0.08:
+                    days = []  # never visited
+                elif roll < 0.23:
+                    days = [rng.randint(95, 200)]  # overdue
+                else:
+                    days = [rng.randint(0, 88)] + ([rng.randint(95, 180)] if rng.random() < 0.5 else [])
+                for d in days:
+                    when = max(on - dt.timedelta(days=d), birth)
+                    participants = "儿童主任、网格员" if rng.random() < 0.5 else "儿童主任"
+                    answers = _checklist(rng, checklist_items, "上门走访")
+                    visits.append(
+                        (
+                            visit_id,
+                            pk,
+                            "上门走访",
+                            when,
+                            participants,
+                            checklist_id,
+                            bulk.as_json(answers),
+                            rng.choice(NOTES),
+                            worker,
+                        )
                     )
-                )
-                if rng.random() < 0.08:
-                    follow_plan.append(
-                        (visit_id, pk, rng.choice(FOLLOW_UPS), when + dt.timedelta(days=rng.randint(7, 30)))
+                    if rng.random() < 0.08:
+                        follow_plan.append(
+                            (
+                                visit_id,
+                                pk,
+                                rng.choice(FOLLOW_UPS),
+                                when + dt.timedelta(days=rng.randint(7, 30)),
+                            )
+                        )
+                    visit_id += 1
+                if pk in key_children and rng.random() < 0.85:
+                    when = max(on - dt.timedelta(days=rng.randint(0, 45)), birth)
+                    kind = rng.choice(["电话", "电话", "视频", "在校", "工作站"])
+                    answers = _checklist(rng, checklist_items, kind)
+                    visits.append(
+                        (
+                            visit_id,
+                            pk,
+                            kind,
+                            when,
+                            "儿童主任",
+                            checklist_id,
+                            bulk.as_json(answers),
+                            rng.choice(NOTES[-1:]),
+                            worker,
+                        )
                     )
-                visit_id += 1
-            if pk in key_children and rng.random() < 0.85:
-                when = max(on - dt.timedelta(days=rng.randint(0, 45)), birth)
-                kind = rng.choice(["电话", "电话", "视频", "在校", "工作站"])
-                answers = _checklist(rng, checklist_items, kind)
-                visits.append(
-                    (
-                        visit_id,
-                        pk,
-                        kind,
-                        when,
-                        "儿童主任",
-                        checklist_id,
-                        bulk.as_json(answers),
-                        rng.choice(NOTES[-1:]),
-                        worker,
-                    )
-                )
-                visit_id += 1
-        follow_ups = [
-            (visit, child_id, action, due, due if due < on and rng.random() < 0.6 else None)
-            for visit, child_id, action, due in follow_plan
-        ]
-        with transaction.atomic():
-            bulk.insert(Visit, VISIT_COLUMNS, visits)
-            bulk.insert(FollowUp, ("visit_id", "child_id", "action", "due_on", "done_on"), follow_ups)
-            bulk.insert(RiskFlag, FLAG_COLUMNS, flags)
-            counts["visits"] += len(visits)
-            counts["flags"] += len(flags)
-            _extras(rng, on, flagged, places, forms, steps, directors, supervisors, fallback, counts)
-        if task is not None:
-            ctx.progress.update(task, advance=len(rows))
+                    visit_id += 1
+            follow_ups = [
+                (visit, child_id, action, due, due if due < on and rng.random() < 0.6 else None)
+                for visit, child_id, action, due in follow_plan
+            ]
+            with transaction.atomic():
+                bulk.insert(Visit, VISIT_COLUMNS, visits)
+                bulk.insert(FollowUp, ("visit_id", "child_id", "action", "due_on", "done_on"), follow_ups)
+                bulk.insert(RiskFlag, FLAG_COLUMNS, flags)
+                counts["visits"] += len(visits)
+                counts["flags"] += len(flags)
+                _extras(rng, on, flagged, places, forms, steps, directors, supervisors, fallback, counts)
+            if task is not None:
+                ctx.progress.update(task, advance=len(rows))
     bulk.reset_sequence(Visit, RiskFlag)
     _help_requests(rng, on, categories, supervisors)
     summary = refresh_all(on=on)

@@ -46,11 +46,23 @@ def _key(purpose: bytes) -> bytes:
     return _derived(settings.FIELD_ENCRYPTION_KEY, purpose)
 
 
+# One cipher and one keyed HMAC per key, not per value: building them costs more than the
+# encryption or hash of an 18-digit number (millions of them when the demo city is built).
+@lru_cache(maxsize=4)
+def _cipher(raw: str) -> AESGCM:
+    return AESGCM(_derived(raw, b"field-encryption"))
+
+
+@lru_cache(maxsize=4)
+def _blind_hmac(raw: str) -> hmac.HMAC:
+    return hmac.new(_derived(raw, b"blind-index"), digestmod=hashlib.sha256)
+
+
 def encrypt(plaintext: str) -> str:
     if plaintext == "":
         return ""
     nonce = os.urandom(12)
-    sealed = AESGCM(_key(b"field-encryption")).encrypt(nonce, plaintext.encode(), None)
+    sealed = _cipher(settings.FIELD_ENCRYPTION_KEY).encrypt(nonce, plaintext.encode(), None)
     return f"{KEY_VERSION}:" + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
@@ -61,12 +73,13 @@ def decrypt(token: str) -> str:
     if version != KEY_VERSION:
         raise ValueError(f"unknown key version {version!r}")
     data = base64.urlsafe_b64decode(body)
-    return AESGCM(_key(b"field-encryption")).decrypt(data[:12], data[12:], None).decode()
+    return _cipher(settings.FIELD_ENCRYPTION_KEY).decrypt(data[:12], data[12:], None).decode()
 
 
 def blind_index(normalised: str, *, kind: str) -> str:
     """Keyed hash for exact lookup; ``kind`` separates ID numbers from phones."""
     if not normalised:
         return ""
-    digest = hmac.new(_key(b"blind-index"), f"{kind}:{normalised}".encode(), hashlib.sha256)
+    digest = _blind_hmac(settings.FIELD_ENCRYPTION_KEY).copy()
+    digest.update(f"{kind}:{normalised}".encode())
     return digest.hexdigest()[:40]

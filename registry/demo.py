@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from bisect import bisect
 from itertools import accumulate
 
 from django.conf import settings
@@ -49,6 +50,8 @@ ORIGIN_WEIGHTS = [
 ]
 TOWNSHIP_WEIGHTS = {"429006001": 14, "429006002": 9, "429006003": 7, "429006107": 8, "429006100": 5}
 HUKOU_PLACES = [f"{a}{b}村{n}组" for a in "东西南北新" for b in "王李张刘陈" for n in (1, 3, 5, 7)]
+MOVED_WITH = ["随父母双方", "随父亲", "随母亲", "随其他监护人"]
+HEALTH = ["健康", "慢性病", "残疾", "严重精神障碍"]
 STREETS = "钟惠路 陆羽大道 西湖路 东湖路 竟陵大道 人民大道 天门大道 建设路 解放路 新城路 府河路".split()
 
 
@@ -63,19 +66,45 @@ def _phone(rng: random.Random) -> str:
     return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
 
 
+def _pick(rng: random.Random, population, cum_weights: list) -> object:
+    """``rng.choices(population, cum_weights=cum_weights)[0]`` (the same draw), without the
+    list and checks ``choices`` builds on each of its millions of calls here."""
+    return population[bisect(cum_weights, rng.random() * cum_weights[-1], 0, len(population) - 1)]
+
+
+def _weighted(digits: str, offset: int) -> int:
+    return sum(int(d) * w for d, w in zip(digits, idnumber.WEIGHTS[offset:], strict=False))
+
+
 class _Ids:
-    """Valid, unique ID numbers."""
+    """Valid, unique ID numbers: the same numbers as ``idnumber.make``, with the weighted digit
+    sums of the check character cached per county, date and sequence (millions of numbers)."""
 
     def __init__(self, rng: random.Random):
         self.rng = rng
         self.used: set[int] = set()
+        self.counties: dict[str, int] = {}
+        self.dates: dict[dt.date, tuple[str, int]] = {}
+        self.sequences = [(f"{n:03d}", _weighted(f"{n:03d}", 14)) for n in range(1000)]
+
+    def number(self, county: str, birth: dt.date, seq: int) -> str:
+        county_sum = self.counties.get(county)
+        if county_sum is None:
+            county_sum = self.counties[county] = _weighted(county, 0)
+        date = self.dates.get(birth)
+        if date is None:
+            text = birth.strftime("%Y%m%d")
+            date = self.dates[birth] = (text, _weighted(text, 6))
+        seq_text, seq_sum = self.sequences[seq % 1000]
+        check = idnumber.CHECK_CHARS[(county_sum + date[1] + seq_sum) % 11]
+        return f"{county}{date[0]}{seq_text}{check}"
 
     def make(self, county: str, birth: dt.date, male: bool) -> str:
         for _ in range(50):
             seq = self.rng.randrange(0, 999)
             if (seq % 2 == 1) != male:
                 seq = (seq + 1) % 1000
-            number = idnumber.make(county, birth, seq)
+            number = self.number(county, birth, seq)
             key = int(number[:17])
             if key not in self.used:
                 self.used.add(key)
@@ -215,150 +244,153 @@ def seed(ctx) -> None:
     moved_cum = list(accumulate([70, 12, 12, 6]))
     health_cum = list(accumulate([930, 40, 25, 5]))
     insurance_cum = list(accumulate([70, 25, 5]))
-    while done < total:
-        size = min(BATCH, total - done)
-        numbers = reserve_file_numbers(size)
-        households: list[tuple] = []
-        guardians_out: list[tuple] = []
-        children_out: list[tuple] = []
-        made = 0
-        while made < size:
-            township = rng.choices(townships, cum_weights=township_cum)[0]
-            village = rng.choice(villages[township.pk]) if villages.get(township.pk) else None
-            province = rng.choices(provinces, cum_weights=province_cum)[0]
-            county = rng.choice(counties[province])
-            surname = rng.choice(SURNAMES)
-            address = f"{township.name}{village.name if village else ''}{rng.choice(STREETS)}{rng.randint(1, 300)}号"
-            village_id = village.pk if village else None
-            households.append((household_id, address, township.pk, village_id))
-            kids = min(size - made, rng.choices([1, 2, 3], cum_weights=kid_weights)[0])
-            twins = kids >= 2 and rng.random() < 0.04
-            first_birth = on - dt.timedelta(days=rng.randint(30, 16 * 365 - 30))
-            father_birth = first_birth - dt.timedelta(days=rng.randint(22 * 365, 40 * 365))
-            mother_birth = first_birth - dt.timedelta(days=rng.randint(21 * 365, 38 * 365))
-            moved = rng.choices(["随父母双方", "随父亲", "随母亲", "随其他监护人"], cum_weights=moved_cum)[0]
-            arrival_base = on - dt.timedelta(
-                days=rng.choice([rng.randint(0, 175), rng.randint(183, 3650)])
-                if rng.random() < 0.06
-                else rng.randint(183, 3650)
-            )
-            guardians = []
-            if moved in ("随父母双方", "随父亲"):
-                guardians.append(("父亲", surname + _given(rng, ADULT_GIVEN), father_birth, True))
-            if moved in ("随父母双方", "随母亲"):
-                guardians.append(
-                    ("母亲", rng.choice(SURNAMES) + _given(rng, ADULT_GIVEN), mother_birth, False)
+    with bulk.without_indexes(Child, Guardian, Household):
+        while done < total:
+            size = min(BATCH, total - done)
+            numbers = reserve_file_numbers(size)
+            households: list[tuple] = []
+            guardians_out: list[tuple] = []
+            children_out: list[tuple] = []
+            made = 0
+            while made < size:
+                township = _pick(rng, townships, township_cum)
+                village = rng.choice(villages[township.pk]) if villages.get(township.pk) else None
+                province = _pick(rng, provinces, province_cum)
+                county = rng.choice(counties[province])
+                surname = rng.choice(SURNAMES)
+                address = f"{township.name}{village.name if village else ''}{rng.choice(STREETS)}{rng.randint(1, 300)}号"
+                village_id = village.pk if village else None
+                households.append((household_id, address, township.pk, village_id))
+                kids = min(size - made, _pick(rng, [1, 2, 3], kid_weights))
+                twins = kids >= 2 and rng.random() < 0.04
+                first_birth = on - dt.timedelta(days=rng.randint(30, 16 * 365 - 30))
+                father_birth = first_birth - dt.timedelta(days=rng.randint(22 * 365, 40 * 365))
+                mother_birth = first_birth - dt.timedelta(days=rng.randint(21 * 365, 38 * 365))
+                moved = _pick(rng, MOVED_WITH, moved_cum)
+                arrival_base = on - dt.timedelta(
+                    days=rng.choice([rng.randint(0, 175), rng.randint(183, 3650)])
+                    if rng.random() < 0.06
+                    else rng.randint(183, 3650)
                 )
-            if moved == "随其他监护人":
-                guardians.append(
-                    (
-                        rng.choice(["祖父母", "外祖父母"]),
-                        surname + _given(rng, ADULT_GIVEN),
-                        father_birth - dt.timedelta(days=25 * 365),
-                        True,
+                guardians = []
+                if moved in ("随父母双方", "随父亲"):
+                    guardians.append(("父亲", surname + _given(rng, ADULT_GIVEN), father_birth, True))
+                if moved in ("随父母双方", "随母亲"):
+                    guardians.append(
+                        ("母亲", rng.choice(SURNAMES) + _given(rng, ADULT_GIVEN), mother_birth, False)
                     )
-                )
-            for i, (relation, gname, gbirth, male) in enumerate(guardians):
-                gid = ids.make(county, gbirth, male) if rng.random() < 0.85 else ""
-                guardians_out.append(
-                    (household_id, gname, relation, i == 0, *_id_values(gid), *_phone_values(_phone(rng)))
-                )
-            for k in range(kids):
-                if twins and k == 1:
-                    birth = first_birth
-                else:
-                    birth = first_birth if k == 0 else first_birth + dt.timedelta(days=rng.randint(400, 2500))
-                if birth >= on:
-                    birth = on - dt.timedelta(days=rng.randint(1, 300))
-                male = rng.random() < 0.53
-                name = surname + _given(rng, GIVEN_BOY if male else GIVEN_GIRL)
-                id_county = county if rng.random() < 0.9 else rng.choice(counties[province])
-                number = ids.make(id_county, birth, male)
-                arrival = max(arrival_base, birth)
-                age = (on - birth).days // 365
-                stage = _stage_for(age, rng)
-                school_id = None
-                if stage in ("幼儿园", "小学", "初中"):
-                    kind = {"幼儿园": "kindergarten", "小学": "primary", "初中": "junior"}[stage]
-                    options = schools.get((township.pk, kind)) or city_schools.get(kind) or [None]
-                    school_id = rng.choice(options)
-                elif stage in ("普通高中", "中职"):
-                    school_id = rng.choice(
-                        city_schools.get("senior" if stage == "普通高中" else "vocational", [None])
+                if moved == "随其他监护人":
+                    guardians.append(
+                        (
+                            rng.choice(["祖父母", "外祖父母"]),
+                            surname + _given(rng, ADULT_GIVEN),
+                            father_birth - dt.timedelta(days=25 * 365),
+                            True,
+                        )
                     )
-                health = rng.choices(["健康", "慢性病", "残疾", "严重精神障碍"], cum_weights=health_cum)[0]
-                security = ""
-                roll = rng.random()
-                if roll < 0.05:
-                    security = "低保"
-                elif roll < 0.06:
-                    security = "低保边缘"
-                elif roll < 0.063:
-                    security = "特困"
-                elif roll < 0.065:
-                    security = "孤儿"
-                elif roll < 0.068:
-                    security = "事实无人抚养"
-                status = compute_status(
-                    birth_date=birth,
-                    hukou_county_code=county,
-                    arrival_date=arrival,
-                    home_county_codes=home,
-                    on=on,
-                )
-                verified = on - dt.timedelta(days=rng.randint(0, 270))
-                name_pinyin = pinyin.get(name)
-                if name_pinyin is None:
-                    name_pinyin = pinyin[name] = identity.name_pinyin(name)
-                disabled = health == "残疾"
-                children_out.append(
-                    (
-                        numbers[made],
-                        name,
-                        name_pinyin,
-                        "男" if male else "女",
-                        birth,
-                        rng.choice(ETHNIC),
-                        *_id_values(number),
-                        household_id,
-                        moved,
-                        f"{county_names[county]}{rng.choice(HUKOU_PLACES)}",
-                        county,
-                        arrival,
-                        township.pk,
-                        village_id,
-                        address,
-                        stage,
-                        school_id,
-                        _grade(stage, age),
-                        health,
-                        rng.choice(["视力", "听力", "言语", "肢体", "智力", "精神", "多重"])
-                        if disabled
-                        else "",
-                        rng.randint(1, 4) if disabled else None,
-                        SECURITY_JSON[security],
-                        rng.random() < 0.6,
-                        rng.choices(["居住地", "户籍地", "未参保"], cum_weights=insurance_cum)[0],
-                        rng.random() < 0.06,
-                        status.status,
-                        status.reason,
-                        status.migrant_from,
-                        on,
-                        verified,
-                        verifier_id,
+                for i, (relation, gname, gbirth, male) in enumerate(guardians):
+                    gid = ids.make(county, gbirth, male) if rng.random() < 0.85 else ""
+                    guardians_out.append(
+                        (household_id, gname, relation, i == 0, *_id_values(gid), *_phone_values(_phone(rng)))
                     )
-                )
-                made += 1
-                if made >= size:
-                    break
-            household_id += 1
-        with transaction.atomic():
-            bulk.insert(Household, HOUSEHOLD_COLUMNS, households)
-            bulk.insert(Guardian, GUARDIAN_COLUMNS, guardians_out)
-            bulk.insert(Child, CHILD_COLUMNS, children_out)
-        done += size
-        if task is not None:
-            ctx.progress.update(task, advance=size)
+                for k in range(kids):
+                    if twins and k == 1:
+                        birth = first_birth
+                    else:
+                        birth = (
+                            first_birth if k == 0 else first_birth + dt.timedelta(days=rng.randint(400, 2500))
+                        )
+                    if birth >= on:
+                        birth = on - dt.timedelta(days=rng.randint(1, 300))
+                    male = rng.random() < 0.53
+                    name = surname + _given(rng, GIVEN_BOY if male else GIVEN_GIRL)
+                    id_county = county if rng.random() < 0.9 else rng.choice(counties[province])
+                    number = ids.make(id_county, birth, male)
+                    arrival = max(arrival_base, birth)
+                    age = (on - birth).days // 365
+                    stage = _stage_for(age, rng)
+                    school_id = None
+                    if stage in ("幼儿园", "小学", "初中"):
+                        kind = {"幼儿园": "kindergarten", "小学": "primary", "初中": "junior"}[stage]
+                        options = schools.get((township.pk, kind)) or city_schools.get(kind) or [None]
+                        school_id = rng.choice(options)
+                    elif stage in ("普通高中", "中职"):
+                        school_id = rng.choice(
+                            city_schools.get("senior" if stage == "普通高中" else "vocational", [None])
+                        )
+                    health = _pick(rng, HEALTH, health_cum)
+                    security = ""
+                    roll = rng.random()
+                    if roll < 0.05:
+                        security = "低保"
+                    elif roll < 0.06:
+                        security = "低保边缘"
+                    elif roll < 0.063:
+                        security = "特困"
+                    elif roll < 0.065:
+                        security = "孤儿"
+                    elif roll < 0.068:
+                        security = "事实无人抚养"
+                    status = compute_status(
+                        birth_date=birth,
+                        hukou_county_code=county,
+                        arrival_date=arrival,
+                        home_county_codes=home,
+                        on=on,
+                    )
+                    verified = on - dt.timedelta(days=rng.randint(0, 270))
+                    name_pinyin = pinyin.get(name)
+                    if name_pinyin is None:
+                        name_pinyin = pinyin[name] = identity.name_pinyin(name)
+                    disabled = health == "残疾"
+                    children_out.append(
+                        (
+                            numbers[made],
+                            name,
+                            name_pinyin,
+                            "男" if male else "女",
+                            birth,
+                            rng.choice(ETHNIC),
+                            *_id_values(number),
+                            household_id,
+                            moved,
+                            f"{county_names[county]}{rng.choice(HUKOU_PLACES)}",
+                            county,
+                            arrival,
+                            township.pk,
+                            village_id,
+                            address,
+                            stage,
+                            school_id,
+                            _grade(stage, age),
+                            health,
+                            rng.choice(["视力", "听力", "言语", "肢体", "智力", "精神", "多重"])
+                            if disabled
+                            else "",
+                            rng.randint(1, 4) if disabled else None,
+                            SECURITY_JSON[security],
+                            rng.random() < 0.6,
+                            _pick(rng, ["居住地", "户籍地", "未参保"], insurance_cum),
+                            rng.random() < 0.06,
+                            status.status,
+                            status.reason,
+                            status.migrant_from,
+                            on,
+                            verified,
+                            verifier_id,
+                        )
+                    )
+                    made += 1
+                    if made >= size:
+                        break
+                household_id += 1
+            with transaction.atomic():
+                bulk.insert(Household, HOUSEHOLD_COLUMNS, households)
+                bulk.insert(Guardian, GUARDIAN_COLUMNS, guardians_out)
+                bulk.insert(Child, CHILD_COLUMNS, children_out)
+            done += size
+            if task is not None:
+                ctx.progress.update(task, advance=size)
     bulk.reset_sequence(Household)
     ctx.facts["children_seeded"] = total
     _seed_census_and_transfer(ctx)

@@ -237,93 +237,97 @@ def seed(ctx) -> None:
     activity_id = bulk.next_id(Activity)
 
     pupils = Child.objects.filter(closed_at__isnull=True, migrant_status=MigrantStatus.MIGRANT)
-    last = 0
-    while True:
-        chunk = list(
-            pupils.filter(pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", "school_id", "school_stage", "grade", "township_id")[:CHUNK]
-        )
-        if not chunk:
-            break
-        last = chunk[-1][0]
-        visits: dict[tuple[int, int], list[int]] = {}
-        participations: list[tuple[int, int]] = []
-        assessments: list[tuple] = []
-        for child_id, school_id, stage, grade, township_id in chunk:
-            if township_id in community_activities and rng.random() < reach.get(township_id, 0.1):
-                participations.append((rng.choice(community_activities[township_id]), child_id))
-            if school_id is None:
-                continue
-            if school_activities.get(school_id) and rng.random() < 0.08:
-                participations.append((rng.choice(school_activities[school_id]), child_id))
-            for y, period in enumerate(year_periods):
-                elapsed = min(1.0, (on - period.start).days / max((period.end - period.start).days, 1))
-                if rng.random() < diligence[school_id] * (0.95 if elapsed >= 1 else elapsed):
-                    visits.setdefault((school_id, y), []).append(child_id)
-                applies = grade_applies.get((grade, stage))
-                if applies is None:
-                    applies = grade_applies[(grade, stage)] = psych is not None and rules.applies_to_grade(
-                        min_grade=psych.min_grade, grade=rules.parse_grade(grade, stage=stage)
-                    )
-                if kinds.get(school_id, "") in eligible_kinds and applies:
-                    if rng.random() < diligence[school_id] * (
-                        0.9 if elapsed >= 1 else min(1.0, elapsed * 1.5)
-                    ):
-                        roll = rng.random()
-                        result = PsychAssessment.Result.NORMAL
-                        if roll < 0.05:
-                            result = PsychAssessment.Result.ATTENTION
-                        # A few abnormal results even in a small city: the first ones of the "attention" band.
-                        if len(abnormal) < ABNORMAL_CAP and (
-                            roll < 0.004 or (roll < 0.05 and len(abnormal) < 3)
-                        ):
-                            result = PsychAssessment.Result.ABNORMAL
-                        date = _day(rng, period.start, min(period.start + dt.timedelta(days=90), on))
-                        instrument = rng.choice(INSTRUMENTS)
-                        score = rng.randint(20, 60) if result == "normal" else rng.randint(61, 90)
-                        assessor = staff.get(school_id, admin)
-                        assessments.append(
-                            (
-                                child_id,
-                                school_id,
-                                date,
-                                instrument,
-                                Decimal(score),
-                                result,
-                                "演示数据",
-                                assessor.pk,
+    with bulk.without_indexes(Participation, PsychAssessment):
+        last = 0
+        while True:
+            chunk = list(
+                pupils.filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", "school_id", "school_stage", "grade", "township_id")[:CHUNK]
+            )
+            if not chunk:
+                break
+            last = chunk[-1][0]
+            visits: dict[tuple[int, int], list[int]] = {}
+            participations: list[tuple[int, int]] = []
+            assessments: list[tuple] = []
+            for child_id, school_id, stage, grade, township_id in chunk:
+                if township_id in community_activities and rng.random() < reach.get(township_id, 0.1):
+                    participations.append((rng.choice(community_activities[township_id]), child_id))
+                if school_id is None:
+                    continue
+                if school_activities.get(school_id) and rng.random() < 0.08:
+                    participations.append((rng.choice(school_activities[school_id]), child_id))
+                for y, period in enumerate(year_periods):
+                    elapsed = min(1.0, (on - period.start).days / max((period.end - period.start).days, 1))
+                    if rng.random() < diligence[school_id] * (0.95 if elapsed >= 1 else elapsed):
+                        visits.setdefault((school_id, y), []).append(child_id)
+                    applies = grade_applies.get((grade, stage))
+                    if applies is None:
+                        applies = grade_applies[(grade, stage)] = (
+                            psych is not None
+                            and rules.applies_to_grade(
+                                min_grade=psych.min_grade, grade=rules.parse_grade(grade, stage=stage)
                             )
                         )
-                        if result == PsychAssessment.Result.ABNORMAL:
-                            abnormal.append(_Abnormal(child_id, date, assessor))
-        visit_activities: list[tuple] = []
-        rows = sorted(set(participations))
-        for (school_id, y), members in visits.items():
-            period = year_periods[y]
-            for i in range(0, len(members), HOME_VISIT_GROUP):
-                visit_activities.append(
-                    (
-                        activity_id,
-                        ActivityType.HOME_VISIT.value,
-                        "班主任家访",
-                        _day(rng, period.start, min(period.end, on)),
-                        Activity.OrganiserKind.SCHOOL.value,
-                        names[school_id],
-                        school_id,
-                        township_of[school_id],
-                        "演示数据",
-                        staff_ids.get(school_id, admin.pk),
+                    if kinds.get(school_id, "") in eligible_kinds and applies:
+                        if rng.random() < diligence[school_id] * (
+                            0.9 if elapsed >= 1 else min(1.0, elapsed * 1.5)
+                        ):
+                            roll = rng.random()
+                            result = PsychAssessment.Result.NORMAL
+                            if roll < 0.05:
+                                result = PsychAssessment.Result.ATTENTION
+                            # A few abnormal results even in a small city: the first ones of the "attention" band.
+                            if len(abnormal) < ABNORMAL_CAP and (
+                                roll < 0.004 or (roll < 0.05 and len(abnormal) < 3)
+                            ):
+                                result = PsychAssessment.Result.ABNORMAL
+                            date = _day(rng, period.start, min(period.start + dt.timedelta(days=90), on))
+                            instrument = rng.choice(INSTRUMENTS)
+                            score = rng.randint(20, 60) if result == "normal" else rng.randint(61, 90)
+                            assessor = staff.get(school_id, admin)
+                            assessments.append(
+                                (
+                                    child_id,
+                                    school_id,
+                                    date,
+                                    instrument,
+                                    Decimal(score),
+                                    result,
+                                    "演示数据",
+                                    assessor.pk,
+                                )
+                            )
+                            if result == PsychAssessment.Result.ABNORMAL:
+                                abnormal.append(_Abnormal(child_id, date, assessor))
+            visit_activities: list[tuple] = []
+            rows = sorted(set(participations))
+            for (school_id, y), members in visits.items():
+                period = year_periods[y]
+                for i in range(0, len(members), HOME_VISIT_GROUP):
+                    visit_activities.append(
+                        (
+                            activity_id,
+                            ActivityType.HOME_VISIT.value,
+                            "班主任家访",
+                            _day(rng, period.start, min(period.end, on)),
+                            Activity.OrganiserKind.SCHOOL.value,
+                            names[school_id],
+                            school_id,
+                            township_of[school_id],
+                            "演示数据",
+                            staff_ids.get(school_id, admin.pk),
+                        )
                     )
-                )
-                rows += [(activity_id, c) for c in members[i : i + HOME_VISIT_GROUP]]
-                activity_id += 1
-        with transaction.atomic():
-            bulk.insert(Activity, HOME_VISIT_COLUMNS, visit_activities)
-            bulk.insert(Participation, ("activity_id", "child_id"), rows)
-            bulk.insert(PsychAssessment, PSYCH_COLUMNS, assessments)
-        if task is not None:
-            ctx.progress.update(task, advance=len(chunk))
+                    rows += [(activity_id, c) for c in members[i : i + HOME_VISIT_GROUP]]
+                    activity_id += 1
+            with transaction.atomic():
+                bulk.insert(Activity, HOME_VISIT_COLUMNS, visit_activities)
+                bulk.insert(Participation, ("activity_id", "child_id"), rows)
+                bulk.insert(PsychAssessment, PSYCH_COLUMNS, assessments)
+            if task is not None:
+                ctx.progress.update(task, advance=len(chunk))
     bulk.reset_sequence(Activity)
     _raise_flags(abnormal)
     _seed_training(ctx, rng, on, admin)

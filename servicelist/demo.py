@@ -87,7 +87,8 @@ def seed(ctx) -> None:
         with transaction.atomic():
             bulk.insert(NeedFlag, ("child_id", "kind", "note", "set_by_id"), flags)
 
-    result = entitlements_recompute(on=ctx.on, chunk=CHUNK)
+    with bulk.without_indexes(Entitlement):
+        result = entitlements_recompute(on=ctx.on, chunk=CHUNK)
     ctx.say(f"服务享有：{result.children} 名儿童，{result.created} 条")
 
     departments: dict[int, list[tuple[int, str]]] = {}

@@ -72,3 +72,17 @@ def _seed_into(path):
 def test_seed_demo_is_deterministic(tmp_path):
     first, second = _seed_into(tmp_path / "a.sqlite3"), _seed_into(tmp_path / "b.sqlite3")
     assert len(first) >= 80 and first == second
+
+
+def test_fast_id_numbers_are_those_of_idnumber_make():
+    import random
+
+    from registry.demo import _Ids
+
+    ids = _Ids(random.Random(1))
+    rng = random.Random(2)
+    for _ in range(2000):
+        county = rng.choice(["420102", "429006", "110101", "513437"])
+        birth = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randint(0, 24000))
+        seq = rng.randrange(1000)
+        assert ids.number(county, birth, seq) == idnumber.make(county, birth, seq)
