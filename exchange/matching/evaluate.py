@@ -64,7 +64,10 @@ def metrics(outcomes: list[tuple[str, str | None]], truth: list[str | None]) -> 
     }
 
 
-def run_ours(data: synth.Synthetic, params: Params | None = None) -> dict:
+def run_ours(data: synth.Synthetic, params: Params | None = None, *, keep: dict | None = None) -> dict:
+    """Our engine on the data. ``keep``: a dict that receives the prepared registry and feed
+    records ("registry", "feed"), so that Splink's tables are built without preparing (reading
+    the pinyin of) a million names again."""
     t0 = time.perf_counter()
     index = Index.build(data.registry)
     t1 = time.perf_counter()
@@ -72,12 +75,16 @@ def run_ours(data: synth.Synthetic, params: Params | None = None) -> dict:
     matcher = Matcher(params)
     decisions = []
     candidates = 0
+    feed = []
     for row in data.feed:
         prepared = cmp.prepare(row)
         decision = matcher.match(prepared, index.candidates(prepared))
         candidates += decision.candidates
         decisions.append(decision)
+        feed.append(prepared)
     t2 = time.perf_counter()
+    if keep is not None:
+        keep["registry"], keep["feed"] = index.records, feed
     result = metrics([(d.outcome, d.best_key) for d in decisions], data.truth)
     result.update(
         index_seconds=round(t1 - t0, 2),
@@ -146,18 +153,18 @@ def fit_params(data: synth.Synthetic, *, seed: int, random_pairs: int = 1_000_00
     return params
 
 
+SPLINK_COLUMNS = (
+    "unique_id name full_py surname_py given_py birth sex id_number county guardian_py phone address "
+    "id14 idt sym bg ny"
+).split()
+
+
 def _splink_rows(people) -> dict[str, list]:
     from .blocking import blocking_keys
 
-    cols: dict[str, list] = {
-        k: []
-        for k in (
-            "unique_id name full_py surname_py given_py birth sex id_number county guardian_py phone address "
-            "id14 idt sym bg ny"
-        ).split()
-    }
+    cols: dict[str, list] = {k: [] for k in SPLINK_COLUMNS}
     for person in people:
-        p = cmp.prepare(person)
+        p = person if isinstance(person, cmp.Prepared) else cmp.prepare(person)
         keys = {k.split(":", 1)[0]: k for k in blocking_keys(p)}
         values = {
             "unique_id": p.key,
@@ -183,15 +190,32 @@ def _splink_rows(people) -> dict[str, list]:
     return cols
 
 
-def run_splink(data: synth.Synthetic) -> dict:
+def _splink_table(people, chunk: int = 100_000):
+    """Splink's input as an Arrow table, built in record batches: the Python lists of one batch
+    at a time, not of a million records."""
+    import pyarrow as pa
+
+    schema = pa.schema([(name, pa.string()) for name in SPLINK_COLUMNS])
+    batches = [
+        pa.RecordBatch.from_pydict(_splink_rows(people[i : i + chunk]), schema=schema)
+        for i in range(0, len(people), chunk)
+    ]
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def run_splink(data: synth.Synthetic, *, prepared: dict | None = None, memory_limit: str = "1GB") -> dict:
     """Splink (DuckDB backend) with pinyin-aware name levels and one household comparison.
 
     u from random sampling, m by expectation maximisation (unsupervised); the best
     candidate per row is linked at match probability >= 0.95, reviewed from 0.5.
+    ``prepared``: the records ``run_ours`` prepared (``keep``), used instead of preparing again.
+    DuckDB works within ``memory_limit`` (spilling to disk beyond it), and the best candidate
+    per row is chosen in DuckDB rather than from every prediction as a Python record.
     """
     import logging
+    import tempfile
 
-    import pyarrow as pa
+    import duckdb
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import Linker, SettingsCreator, block_on
@@ -269,32 +293,44 @@ def run_splink(data: synth.Synthetic) -> dict:
     ]
     blocking = [block_on(c) for c in ("id_number", "id14", "idt", "phone", "sym", "bg", "ny")]
     true_matches = sum(t is not None for t in data.truth)
+    prepared = prepared or {}
+    registry_records = prepared.pop("registry", None) or data.registry
+    registry_size = len(registry_records)
     settings = SettingsCreator(
         link_type="link_only",
         comparisons=comparisons,
         blocking_rules_to_generate_predictions=blocking,
-        probability_two_random_records_match=true_matches / (len(data.registry) * len(data.feed)),
+        probability_two_random_records_match=true_matches / (registry_size * len(data.feed)),
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
     t0 = time.perf_counter()
-    db_api = DuckDBAPI()
-    registry = db_api.register(pa.table(_splink_rows(data.registry)), table_name="registry")
-    feed = db_api.register(pa.table(_splink_rows(data.feed)), table_name="feed")
+    connection = duckdb.connect()
+    connection.execute(f"SET memory_limit = '{memory_limit}'")
+    connection.execute(f"SET temp_directory = '{tempfile.gettempdir()}/splink-duckdb'")
+    connection.execute("SET preserve_insertion_order = false")
+    db_api = DuckDBAPI(connection=connection)
+    registry_table = _splink_table(registry_records)
+    del registry_records  # the Arrow table holds what Splink needs from here on
+    registry = db_api.register(registry_table, table_name="registry")
+    feed = db_api.register(_splink_table(prepared.get("feed") or data.feed), table_name="feed")
     linker = Linker([registry, feed], settings, log_level=logging.WARNING)
     linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("id_number"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))
     t1 = time.perf_counter()
     predictions = linker.inference.predict(threshold_match_probability=0.05)
-    feed_keys = set(row.key for row in data.feed)
-    best: dict[str, tuple[float, str]] = {}
-    for rec in predictions.as_record_list():
-        left, right = rec["unique_id_l"], rec["unique_id_r"]
-        row_key, reg_key = (left, right) if left in feed_keys else (right, left)
-        prob = rec["match_probability"]
-        if row_key not in best or prob > best[row_key][0]:
-            best[row_key] = (prob, reg_key)
+    # The single best candidate per feed row (feed keys start with "F", the registry's with "C").
+    best_sql = f"""
+        with pairs as (
+            select case when starts_with(unique_id_l, 'F') then unique_id_l else unique_id_r end as row_key,
+                   case when starts_with(unique_id_l, 'F') then unique_id_r else unique_id_l end as reg_key,
+                   match_probability as prob
+            from {predictions.physical_name}
+        )
+        select row_key, max(prob), arg_max(reg_key, prob) from pairs group by row_key
+    """  # noqa: S608 - a table name of Splink's
+    best = {row_key: (prob, reg_key) for row_key, prob, reg_key in connection.execute(best_sql).fetchall()}
     t2 = time.perf_counter()
     outcomes = []
     for row in data.feed:
@@ -351,9 +387,12 @@ def main(argv: list[str] | None = None) -> int:
         params.save(PARAMS_PATH)
         print(f"wrote {PARAMS_PATH}: {params.meta}")
         return 0
-    results = {"ours": run_ours(data)}
+    keep: dict | None = {} if args.splink else None
+    results = {"ours": run_ours(data, keep=keep)}
     if args.splink:
-        results["splink"] = run_splink(data)
+        # Splink works from its own tables: the registry's Person records are no longer needed.
+        data.registry = []
+        results["splink"] = run_splink(data, prepared=keep)
     print(f"registry {args.registry}, feed {args.feed}, seed {args.seed} (generated in {generate_seconds}s)")
     print(_table(results))
     report = {"registry": args.registry, "feed": args.feed, "seed": args.seed, "results": results}
