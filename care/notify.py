@@ -13,12 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db import connection
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from care import cadence
 from care.models import CareStatus, Notification
+from registry.models import Child
 
 DEFAULT_BACKENDS = ["care.notify.InAppBackend"]
 
@@ -47,21 +48,37 @@ def backends():
     ]
 
 
-def counts_by_village(on: dt.date) -> dict[int, dict[str, int]]:
-    """One grouped query over the summary table: the work-list counts of every village."""
+def counts_by_village(on: dt.date) -> dict[tuple[int | None, int], dict[str, int]]:
+    """One grouped query over the summary table: the work-list counts of every village that
+    has something due (a village with nothing due by the end of the week has no entry).
+
+    Only rows due by the end of the week can count, so they are read through the due-date
+    indexes and joined to their children, instead of joining every child of the city (the
+    CROSS JOIN keeps SQLite's planner from starting at the children; PostgreSQL plans it as an
+    ordinary join).
+    """
     end = cadence.week_end(on)
-    rows = (
-        CareStatus.objects.filter(child__closed_at__isnull=True)
-        .values("child__village_id", "child__township_id")
-        .annotate(
-            overdue=Count("pk", filter=Q(needs_visit=True, next_visit_due__lt=on)),
-            week=Count("pk", filter=Q(needs_visit=True, next_visit_due__gte=on, next_visit_due__lte=end)),
-            contacts=Count("pk", filter=Q(key_attention=True, next_contact_due__lte=end)),
-        )
-    )
+    status = connection.ops.quote_name(CareStatus._meta.db_table)
+    child = connection.ops.quote_name(Child._meta.db_table)
+    sql = f"""
+        SELECT c.village_id, c.township_id,
+            SUM(CASE WHEN s.needs_visit = %s AND s.next_visit_due < %s THEN 1 ELSE 0 END),
+            SUM(CASE WHEN s.needs_visit = %s AND s.next_visit_due >= %s AND s.next_visit_due <= %s
+                THEN 1 ELSE 0 END),
+            SUM(CASE WHEN s.key_attention = %s AND s.next_contact_due <= %s THEN 1 ELSE 0 END)
+        FROM {status} s CROSS JOIN {child} c
+        WHERE c.id = s.child_id AND c.closed_at IS NULL
+            AND ((s.needs_visit = %s AND s.next_visit_due <= %s)
+                OR (s.key_attention = %s AND s.next_contact_due <= %s))
+        GROUP BY c.village_id, c.township_id
+    """  # noqa: S608 - fixed identifiers, values as parameters
+    params = [True, on, True, on, end, True, end, True, end, True, end]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     return {
-        (r["child__village_id"], r["child__township_id"]): {k: r[k] for k in ("overdue", "week", "contacts")}
-        for r in rows
+        (village_id, township_id): {"overdue": int(overdue), "week": int(week), "contacts": int(contacts)}
+        for village_id, township_id, overdue, week, contacts in rows
     }
 
 
