@@ -366,7 +366,9 @@ def _register(actor, items: list[ChildInput], on: dt.date, lookups: _Lookups):
     for (_i, child, _after), file_no in zip(planned, numbers, strict=True):
         child.file_no = file_no
         child.household = child.household  # the household's id, now that it has one
-    insert_many([child for _i, child, _a in planned])
+    # In the order of the blind index: two imports inserting the same ID numbers wait on each
+    # other in one order (a duplicate for the later one) instead of deadlocking.
+    insert_many(sorted((child for _i, child, _a in planned), key=lambda c: c.id_hash))
     entries = []
     for i, child, after in planned:
         results[i] = child
