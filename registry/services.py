@@ -691,11 +691,17 @@ def status_recompute(*, on: dt.date, actor=None, progress=None) -> dict:
     Most work is set-based: the few transitions that dates cause are bulk UPDATEs filtered by
     date thresholds (turned 16, six months of residence reached), so a million children take
     seconds. Rows whose facts are odd (unknown dates, never computed) are recomputed in Python.
-    ``progress(step, total)`` is called after each step.
+    ``progress(step, total)`` is called after each step. The children whose status changed
+    are stamped (``updated_at``, ``status_computed_on``) and passed to the other apps' hooks
+    (registry.hooks.children_changed) in batches, so their care summary and entitlements follow
+    at once.
     """
+    from registry.hooks import children_changed
     from registry.status import MIGRANT_AGE_LIMIT
 
     counts = {"turned_16": 0, "local_hukou": 0, "became_migrant": 0, "recomputed": 0}
+    changed: list[int] = []
+    now = timezone.now()
     adult_birth = _birth_threshold(on, MIGRANT_AGE_LIMIT)
     home = list(settings.HOME_COUNTY_CODES)
     steps = 4
@@ -736,7 +742,9 @@ def status_recompute(*, on: dt.date, actor=None, progress=None) -> dict:
                     close_reason=reason,
                     close_note=label,
                     version=F("version") + 1,
+                    updated_at=now,
                 )
+                changed.extend(pks)
                 CensusTask.objects.filter(child_id__in=pks, status=CensusTask.Status.PENDING).update(
                     status=CensusTask.Status.MOVED, note=f"档案已关闭：{CloseReason(reason).label}"
                 )
@@ -758,13 +766,24 @@ def status_recompute(*, on: dt.date, actor=None, progress=None) -> dict:
     step(1)
 
     # 2. Pending children whose six months of residence are reached become migrant.
-    with transaction.atomic():
-        counts["became_migrant"] = Child.objects.filter(
+    becoming = list(
+        Child.objects.filter(
             closed_at__isnull=True,
             migrant_status=MigrantStatus.PENDING,
             migrant_from__lte=on,
             birth_date__gt=adult_birth,
-        ).update(migrant_status=MigrantStatus.MIGRANT, status_reason="", status_computed_on=on)
+        )
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(becoming), CHUNK):
+        with transaction.atomic():
+            counts["became_migrant"] += Child.objects.filter(
+                pk__in=becoming[start : start + CHUNK], migrant_status=MigrantStatus.PENDING
+            ).update(
+                migrant_status=MigrantStatus.MIGRANT, status_reason="", status_computed_on=on, updated_at=now
+            )
+    changed.extend(becoming)
     step(2)
 
     # 3. Rows whose status waits on a date that was still in the future when last computed
@@ -787,26 +806,49 @@ def status_recompute(*, on: dt.date, actor=None, progress=None) -> dict:
         .order_by()
         .values_list("pk", flat=True)
     )
-    fields = ("pk", "birth_date", "hukou_county_id", "arrival_date", "migrant_status", "status_reason")
+    fields = (
+        "pk",
+        "birth_date",
+        "hukou_county_id",
+        "arrival_date",
+        "migrant_status",
+        "status_reason",
+        "migrant_from",
+        "updated_at",
+    )
     for start in range(0, len(odd_ids), CHUNK):
         batch = list(Child.objects.filter(pk__in=odd_ids[start : start + CHUNK]).only(*fields))
         for child in batch:
             result = _status(child.birth_date, child.hukou_county_id, child.arrival_date, on)
             if (result.status, result.reason) != (child.migrant_status, child.status_reason):
                 counts["recomputed"] += 1
+            if (result.status, result.reason, result.migrant_from) != (
+                child.migrant_status,
+                child.status_reason,
+                child.migrant_from,
+            ):
+                changed.append(child.pk)
+                child.updated_at = now
             child.migrant_status, child.status_reason = result.status, result.reason
             child.migrant_from = result.migrant_from
             child.status_computed_on = on
         with transaction.atomic():
             Child.objects.bulk_update(
                 batch,
-                ["migrant_status", "status_reason", "migrant_from", "status_computed_on"],
+                ["migrant_status", "status_reason", "migrant_from", "status_computed_on", "updated_at"],
                 batch_size=1000,
             )
     step(3)
 
     # 4. Everyone else is unchanged; their status_computed_on stays the day it last changed
-    #    (rewriting a million rows daily would cost more than the whole computation).
+    #    (rewriting a million rows daily would cost more than the whole computation). The
+    #    changed ones go to the other apps, a batch at a time.
+    changed = sorted(set(changed))
+    for start in range(0, len(changed), CHUNK):
+        with transaction.atomic():
+            children_changed(
+                children=Child.objects.filter(pk__in=changed[start : start + CHUNK]), actor=actor
+            )
     with transaction.atomic():
         record(
             actor=actor,
