@@ -136,6 +136,7 @@ def without_indexes(*models_: type[models.Model]):
     statement the database catalogue holds, also when the load fails."""
     dropped: list[str] = []
     try:
+        _settle()
         for model in models_:
             for name, sql in _secondary_indexes(model._meta.db_table):
                 with connection.cursor() as cursor:
@@ -143,9 +144,19 @@ def without_indexes(*models_: type[models.Model]):
                 dropped.append(sql)
         yield
     finally:
+        _settle()
         with connection.cursor() as cursor:
             for sql in dropped:
                 cursor.execute(sql)
+
+
+def _settle() -> None:
+    """PostgreSQL refuses index DDL on a table with deferred foreign-key checks pending (rows
+    inserted earlier in the same transaction, as in tests): run those checks now."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 @contextlib.contextmanager
