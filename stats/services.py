@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import transaction
-from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, CharField, Count, Q, Sum, Value, When
 from django.utils import timezone
 
 from audit.services import record
@@ -37,6 +37,16 @@ AGE_UNKNOWN = "出生日期晚于基准日"
 TREND_MONTHS = 12
 # Files closed for these reasons were never migrant children, so the trend ignores them.
 NEVER_MIGRANT_REASONS = ("local_hukou", "duplicate")
+# The columns of ChildAggregate, grouped by.
+CHILD_GROUPS = (
+    "township_id",
+    "village_id",
+    "sex",
+    "age_group",
+    "school_stage",
+    "migrant_status",
+    "pending_verification",
+)
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
@@ -115,50 +125,32 @@ def refresh_aggregates(
 
     ChildAggregate.objects.filter(township_id__in=townships).delete()
     OriginAggregate.objects.filter(township_id__in=townships).delete()
+    # The rows are written by the database itself (INSERT … SELECT … GROUP BY): no row of the
+    # grouping travels through Python.
     grouped = (
         children.annotate(age_group=age_group_expression(on))
-        .values(
-            "township_id",
-            "village_id",
-            "sex",
-            "age_group",
-            "school_stage",
-            "migrant_status",
-            "pending_verification",
-        )
+        .values(*CHILD_GROUPS)
         .annotate(n=Count("id"))
         .order_by()
     )
-    migrant: dict[int, int] = dict.fromkeys(townships, 0)
-    pending: dict[int, int] = dict.fromkeys(townships, 0)
-    batch = []
-    for row in grouped.iterator(chunk_size=5000):
-        n = row.pop("n")
-        batch.append(ChildAggregate(on=on, count=n, **row))
-        if row["migrant_status"] == "migrant":
-            migrant[row["township_id"]] = migrant.get(row["township_id"], 0) + n
-        elif row["migrant_status"] == "pending":
-            pending[row["township_id"]] = pending.get(row["township_id"], 0) + n
-        if len(batch) >= 5000:
-            ChildAggregate.objects.bulk_create(batch)
-            batch = []
-    ChildAggregate.objects.bulk_create(batch)
-
+    _insert_select(ChildAggregate, on, grouped, CHILD_GROUPS)
     origins = (
         children.filter(migrant_status="migrant")
         .values("township_id", "hukou_county_id")
         .annotate(n=Count("id"))
         .order_by()
     )
-    OriginAggregate.objects.bulk_create(
-        [
-            OriginAggregate(
-                on=on, township_id=r["township_id"], hukou_county_id=r["hukou_county_id"], count=r["n"]
-            )
-            for r in origins
-        ],
-        batch_size=5000,
+    _insert_select(OriginAggregate, on, origins, ("township_id", "hukou_county_id"))
+    migrant: dict[int, int] = dict.fromkeys(townships, 0)
+    pending: dict[int, int] = dict.fromkeys(townships, 0)
+    totals = (
+        ChildAggregate.objects.filter(township_id__in=townships, migrant_status__in=["migrant", "pending"])
+        .values_list("township_id", "migrant_status")
+        .annotate(n=Sum("count"))
+        .order_by()
     )
+    for township_id, status, n in totals:
+        (migrant if status == "migrant" else pending)[township_id] = n
 
     _refresh_entitlements(townships=townships, all_townships=township_ids is None, on=on)
 
@@ -204,37 +196,59 @@ def _refresh_entitlements(*, townships: list[int], all_townships: bool, on: dt.d
         grouped = (
             entitlement.objects.filter(version=version, child__closed_at__isnull=True)
             .exclude(child__migrant_status="not_migrant")
-            .values("child__township_id", "no", "status")
+            .values("child__township_id", "version_id", "no", "status")
             .annotate(n=Count("id"))
             .order_by()
         )
-        rows = [(r["child__township_id"], r["no"], r["status"], r["n"]) for r in grouped]
-    else:
-        # From the township's children (indexed) to their entitlements: filtering on the
-        # version would make SQLite read every child's entitlements (millions) instead.
-        from registry.models import Child
-
-        grouped = (
-            Child.objects.filter(township_id__in=townships, closed_at__isnull=True)
-            .exclude(migrant_status="not_migrant")
-            .values("township_id", "entitlements__version_id", "entitlements__no", "entitlements__status")
-            .annotate(n=Count("entitlements__id"))
-            .order_by()
+        _insert_select(
+            EntitlementAggregate, on, grouped, ("child__township_id", "version_id", "no", "status")
         )
-        rows = [
-            (r["township_id"], r["entitlements__no"], r["entitlements__status"], r["n"])
-            for r in grouped
-            if r["entitlements__version_id"] == version.pk
-        ]
+        return
+    # From the township's children (indexed) to their entitlements: filtering on the
+    # version would make SQLite read every child's entitlements (millions) instead.
+    from registry.models import Child
+
+    grouped = (
+        Child.objects.filter(township_id__in=townships, closed_at__isnull=True)
+        .exclude(migrant_status="not_migrant")
+        .values("township_id", "entitlements__version_id", "entitlements__no", "entitlements__status")
+        .annotate(n=Count("entitlements__id"))
+        .order_by()
+    )
     EntitlementAggregate.objects.bulk_create(
         [
             EntitlementAggregate(
-                on=on, township_id=township_id, version_id=version.pk, no=no, status=status, count=n
+                on=on,
+                township_id=r["township_id"],
+                version_id=version.pk,
+                no=r["entitlements__no"],
+                status=r["entitlements__status"],
+                count=r["n"],
             )
-            for township_id, no, status, n in rows
+            for r in grouped
+            if r["entitlements__version_id"] == version.pk
         ],
         batch_size=5000,
     )
+
+
+def _insert_select(model, on: dt.date, grouped, aliases: tuple[str, ...]) -> None:
+    """INSERT INTO ``model`` (on, <its other columns>, count) SELECT on, ``aliases``…, n FROM
+    ``grouped``: a values(*aliases).annotate(n=Count(…)) queryset whose columns, in the order of
+    ``aliases``, are the model's columns between ``on`` and ``count``."""
+    names = [f.column for f in model._meta.concrete_fields if f.column not in ("id", "on", "count")]
+    if len(aliases) != len(names):
+        raise ValueError(f"{model.__name__}: {aliases} do not match {names}")
+    sql, params = grouped.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in ["on", *names, "count"])
+    picked = ", ".join(f"grouped.{quote(a)}" for a in [*aliases, "n"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 - fixed identifiers
+            f"SELECT %s, {picked} FROM ({sql}) grouped",
+            [on, *params],
+        )
 
 
 def _reconstruct_missing_months(*, townships: list[int], on: dt.date) -> None:
