@@ -306,6 +306,12 @@ def _insert_entitlements(rows: list[tuple]) -> None:
     columns = ", ".join(connection.ops.quote_name(c) for c in _INSERT_COLUMNS)
     placeholders = ", ".join(["%s"] * len(_INSERT_COLUMNS))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: executemany costs ~140 µs a row on PostgreSQL (9 million rows for a city).
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
         for start in range(0, len(rows), 5000):
             cursor.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608 - fixed identifiers
