@@ -5,8 +5,12 @@ deterministic for the seed and the reference date."""
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import random
 from bisect import bisect
+from collections import deque
+from dataclasses import dataclass
 from itertools import accumulate
 
 from django.conf import settings
@@ -23,6 +27,8 @@ from schools.models import School
 
 ORDER = 10
 BATCH = 20000
+SLOTS = 50  # ID sequence slots: chunks of one city never draw the same number
+WORKERS = 2  # processes generating chunks while this one writes
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -80,8 +86,9 @@ class _Ids:
     """Valid, unique ID numbers: the same numbers as ``idnumber.make``, with the weighted digit
     sums of the check character cached per county, date and sequence (millions of numbers)."""
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, slot: int = 0):
         self.rng = rng
+        self.slot = slot
         self.used: set[int] = set()
         self.counties: dict[str, int] = {}
         self.dates: dict[dt.date, tuple[str, int]] = {}
@@ -101,9 +108,9 @@ class _Ids:
 
     def make(self, county: str, birth: dt.date, male: bool) -> str:
         for _ in range(50):
-            seq = self.rng.randrange(0, 999)
-            if (seq % 2 == 1) != male:
-                seq = (seq + 1) % 1000
+            # Sequence numbers 2 × (50 j + slot) + sex: ten per sex for each slot, so that the
+            # chunks of a city (one slot each) never make the same number.
+            seq = 2 * (self.rng.randrange(10) * SLOTS + self.slot) + (1 if male else 0)
             number = self.number(county, birth, seq)
             key = int(number[:17])
             if key not in self.used:
@@ -185,6 +192,7 @@ GUARDIAN_COLUMNS = (
     "phone_masked",
 )
 HOUSEHOLD_COLUMNS = ("id", "address", "township_id", "village_id")
+HOUSEHOLD_AT = CHILD_COLUMNS.index("household_id")
 SECURITY_JSON = {
     key: bulk.as_json(value)
     for key, value in {
@@ -209,9 +217,32 @@ def _phone_values(phone: str) -> tuple[str, str, str]:
     return (crypto.encrypt(phone), crypto.blind_index(phone, kind="phone"), idnumber.mask_phone(phone))
 
 
-def seed(ctx) -> None:
-    rng = ctx.child_rng("registry")
-    on = ctx.on
+@dataclass
+class _Plan:
+    """Everything a chunk of the city is made from (plain values: it travels to worker processes)."""
+
+    seed: int
+    on: dt.date
+    total: int
+    chunk: int
+    home: tuple[str, ...]
+    counties: dict[str, list[str]]
+    county_names: dict[str, str]
+    provinces: list[str]
+    province_cum: list[int]
+    townships: list[tuple[int, str]]  # (pk, name)
+    township_cum: list[int]
+    villages: dict[int, list[tuple[int, str]]]
+    schools: dict[tuple[int, str], list[int]]
+    city_schools: dict[str, list[int]]
+    verifier_id: int | None
+
+    @property
+    def chunks(self) -> int:
+        return -(-self.total // self.chunk)
+
+
+def _plan(ctx) -> _Plan:
     counties: dict[str, list[str]] = {}
     county_names: dict[str, str] = {}
     for county in County.objects.filter(current=True).exclude(code__in=settings.HOME_COUNTY_CODES):
@@ -219,180 +250,235 @@ def seed(ctx) -> None:
         county_names[county.code] = (
             f"{county.province_name}{county.prefecture_name.replace('市辖区', '').replace('省直辖县级行政单位', '')}{county.current_name}"
         )
-    provinces = [p for p, _w in ORIGIN_WEIGHTS if p in counties]
-    province_cum = list(accumulate(w for p, w in ORIGIN_WEIGHTS if p in counties))
     townships = list(Unit.objects.filter(level=Unit.Level.TOWNSHIP).order_by("code"))
-    township_cum = list(accumulate(TOWNSHIP_WEIGHTS.get(t.code, 3) for t in townships))
-    villages: dict[int, list[Unit]] = {}
+    villages: dict[int, list[tuple[int, str]]] = {}
     for v in Unit.objects.filter(level=Unit.Level.VILLAGE).order_by("code"):
-        villages.setdefault(v.parent_id, []).append(v)
+        villages.setdefault(v.parent_id, []).append((v.pk, v.name))
     schools: dict[tuple[int, str], list[int]] = {}
     city_schools: dict[str, list[int]] = {}
     for s in School.objects.order_by("name"):
         schools.setdefault((s.township_id, s.kind), []).append(s.pk)
         city_schools.setdefault(s.kind, []).append(s.pk)
-    ids = _Ids(rng)
-    home = settings.HOME_COUNTY_CODES
-    total = ctx.children
-    done = 0
-    task = ctx.progress.add_task("儿童档案", total=total) if ctx.progress else None
     verifier = ctx.personas.get("yuekou_director")
-    verifier_id = verifier.pk if verifier else None
+    return _Plan(
+        seed=ctx.seed,
+        on=ctx.on,
+        total=ctx.children,
+        # At most SLOTS chunks: each draws its ID sequence numbers from a slot of its own.
+        chunk=max(BATCH, -(-ctx.children // SLOTS)),
+        home=tuple(settings.HOME_COUNTY_CODES),
+        counties=counties,
+        county_names=county_names,
+        provinces=[p for p, _w in ORIGIN_WEIGHTS if p in counties],
+        province_cum=list(accumulate(w for p, w in ORIGIN_WEIGHTS if p in counties)),
+        townships=[(t.pk, t.name) for t in townships],
+        township_cum=list(accumulate(TOWNSHIP_WEIGHTS.get(t.code, 3) for t in townships)),
+        villages=villages,
+        schools=schools,
+        city_schools=city_schools,
+        verifier_id=verifier.pk if verifier else None,
+    )
+
+
+KID_CUM = list(accumulate([68, 27, 5]))
+MOVED_CUM = list(accumulate([70, 12, 12, 6]))
+HEALTH_CUM = list(accumulate([930, 40, 25, 5]))
+INSURANCE_CUM = list(accumulate([70, 25, 5]))
+
+
+def _generate(plan: _Plan, index: int) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """Households, guardians and children of chunk ``index``: a function of the plan and the
+    index alone (its own random stream and ID sequence slot), so that chunks can be made in any
+    process and the city stays the same. Household ids are 0-based within the chunk and file
+    numbers are left empty: the caller assigns both in order."""
+    rng = random.Random(f"{plan.seed}:registry:{index}")
+    ids = _Ids(rng, slot=index % SLOTS)
+    on = plan.on
+    size = min(plan.chunk, plan.total - index * plan.chunk)
     pinyin: dict[str, str] = {}
-    household_id = bulk.next_id(Household)
-    kid_weights = list(accumulate([68, 27, 5]))
-    moved_cum = list(accumulate([70, 12, 12, 6]))
-    health_cum = list(accumulate([930, 40, 25, 5]))
-    insurance_cum = list(accumulate([70, 25, 5]))
-    with bulk.without_indexes(Child, Guardian, Household):
-        while done < total:
-            size = min(BATCH, total - done)
-            numbers = reserve_file_numbers(size)
-            households: list[tuple] = []
-            guardians_out: list[tuple] = []
-            children_out: list[tuple] = []
-            made = 0
-            while made < size:
-                township = _pick(rng, townships, township_cum)
-                village = rng.choice(villages[township.pk]) if villages.get(township.pk) else None
-                province = _pick(rng, provinces, province_cum)
-                county = rng.choice(counties[province])
-                surname = rng.choice(SURNAMES)
-                address = f"{township.name}{village.name if village else ''}{rng.choice(STREETS)}{rng.randint(1, 300)}号"
-                village_id = village.pk if village else None
-                households.append((household_id, address, township.pk, village_id))
-                kids = min(size - made, _pick(rng, [1, 2, 3], kid_weights))
-                twins = kids >= 2 and rng.random() < 0.04
-                first_birth = on - dt.timedelta(days=rng.randint(30, 16 * 365 - 30))
-                father_birth = first_birth - dt.timedelta(days=rng.randint(22 * 365, 40 * 365))
-                mother_birth = first_birth - dt.timedelta(days=rng.randint(21 * 365, 38 * 365))
-                moved = _pick(rng, MOVED_WITH, moved_cum)
-                arrival_base = on - dt.timedelta(
-                    days=rng.choice([rng.randint(0, 175), rng.randint(183, 3650)])
-                    if rng.random() < 0.06
-                    else rng.randint(183, 3650)
+    kid_weights, moved_cum, health_cum, insurance_cum = KID_CUM, MOVED_CUM, HEALTH_CUM, INSURANCE_CUM
+    households: list[tuple] = []
+    guardians_out: list[tuple] = []
+    children_out: list[tuple] = []
+    household_id = 0
+    made = 0
+    while made < size:
+        township = _pick(rng, plan.townships, plan.township_cum)
+        village = rng.choice(plan.villages[township[0]]) if plan.villages.get(township[0]) else None
+        province = _pick(rng, plan.provinces, plan.province_cum)
+        county = rng.choice(plan.counties[province])
+        surname = rng.choice(SURNAMES)
+        address = f"{township[1]}{village[1] if village else ''}{rng.choice(STREETS)}{rng.randint(1, 300)}号"
+        village_id = village[0] if village else None
+        households.append((household_id, address, township[0], village_id))
+        kids = min(size - made, _pick(rng, [1, 2, 3], kid_weights))
+        twins = kids >= 2 and rng.random() < 0.04
+        first_birth = on - dt.timedelta(days=rng.randint(30, 16 * 365 - 30))
+        father_birth = first_birth - dt.timedelta(days=rng.randint(22 * 365, 40 * 365))
+        mother_birth = first_birth - dt.timedelta(days=rng.randint(21 * 365, 38 * 365))
+        moved = _pick(rng, MOVED_WITH, moved_cum)
+        arrival_base = on - dt.timedelta(
+            days=rng.choice([rng.randint(0, 175), rng.randint(183, 3650)])
+            if rng.random() < 0.06
+            else rng.randint(183, 3650)
+        )
+        guardians = []
+        if moved in ("随父母双方", "随父亲"):
+            guardians.append(("父亲", surname + _given(rng, ADULT_GIVEN), father_birth, True))
+        if moved in ("随父母双方", "随母亲"):
+            guardians.append(("母亲", rng.choice(SURNAMES) + _given(rng, ADULT_GIVEN), mother_birth, False))
+        if moved == "随其他监护人":
+            guardians.append(
+                (
+                    rng.choice(["祖父母", "外祖父母"]),
+                    surname + _given(rng, ADULT_GIVEN),
+                    father_birth - dt.timedelta(days=25 * 365),
+                    True,
                 )
-                guardians = []
-                if moved in ("随父母双方", "随父亲"):
-                    guardians.append(("父亲", surname + _given(rng, ADULT_GIVEN), father_birth, True))
-                if moved in ("随父母双方", "随母亲"):
-                    guardians.append(
-                        ("母亲", rng.choice(SURNAMES) + _given(rng, ADULT_GIVEN), mother_birth, False)
-                    )
-                if moved == "随其他监护人":
-                    guardians.append(
-                        (
-                            rng.choice(["祖父母", "外祖父母"]),
-                            surname + _given(rng, ADULT_GIVEN),
-                            father_birth - dt.timedelta(days=25 * 365),
-                            True,
-                        )
-                    )
-                for i, (relation, gname, gbirth, male) in enumerate(guardians):
-                    gid = ids.make(county, gbirth, male) if rng.random() < 0.85 else ""
-                    guardians_out.append(
-                        (household_id, gname, relation, i == 0, *_id_values(gid), *_phone_values(_phone(rng)))
-                    )
-                for k in range(kids):
-                    if twins and k == 1:
-                        birth = first_birth
-                    else:
-                        birth = (
-                            first_birth if k == 0 else first_birth + dt.timedelta(days=rng.randint(400, 2500))
-                        )
-                    if birth >= on:
-                        birth = on - dt.timedelta(days=rng.randint(1, 300))
-                    male = rng.random() < 0.53
-                    name = surname + _given(rng, GIVEN_BOY if male else GIVEN_GIRL)
-                    id_county = county if rng.random() < 0.9 else rng.choice(counties[province])
-                    number = ids.make(id_county, birth, male)
-                    arrival = max(arrival_base, birth)
-                    age = (on - birth).days // 365
-                    stage = _stage_for(age, rng)
-                    school_id = None
-                    if stage in ("幼儿园", "小学", "初中"):
-                        kind = {"幼儿园": "kindergarten", "小学": "primary", "初中": "junior"}[stage]
-                        options = schools.get((township.pk, kind)) or city_schools.get(kind) or [None]
-                        school_id = rng.choice(options)
-                    elif stage in ("普通高中", "中职"):
-                        school_id = rng.choice(
-                            city_schools.get("senior" if stage == "普通高中" else "vocational", [None])
-                        )
-                    health = _pick(rng, HEALTH, health_cum)
-                    security = ""
-                    roll = rng.random()
-                    if roll < 0.05:
-                        security = "低保"
-                    elif roll < 0.06:
-                        security = "低保边缘"
-                    elif roll < 0.063:
-                        security = "特困"
-                    elif roll < 0.065:
-                        security = "孤儿"
-                    elif roll < 0.068:
-                        security = "事实无人抚养"
-                    status = compute_status(
-                        birth_date=birth,
-                        hukou_county_code=county,
-                        arrival_date=arrival,
-                        home_county_codes=home,
-                        on=on,
-                    )
-                    verified = on - dt.timedelta(days=rng.randint(0, 270))
-                    name_pinyin = pinyin.get(name)
-                    if name_pinyin is None:
-                        name_pinyin = pinyin[name] = identity.name_pinyin(name)
-                    disabled = health == "残疾"
-                    children_out.append(
-                        (
-                            numbers[made],
-                            name,
-                            name_pinyin,
-                            "男" if male else "女",
-                            birth,
-                            rng.choice(ETHNIC),
-                            *_id_values(number),
-                            household_id,
-                            moved,
-                            f"{county_names[county]}{rng.choice(HUKOU_PLACES)}",
-                            county,
-                            arrival,
-                            township.pk,
-                            village_id,
-                            address,
-                            stage,
-                            school_id,
-                            _grade(stage, age),
-                            health,
-                            rng.choice(["视力", "听力", "言语", "肢体", "智力", "精神", "多重"])
-                            if disabled
-                            else "",
-                            rng.randint(1, 4) if disabled else None,
-                            SECURITY_JSON[security],
-                            rng.random() < 0.6,
-                            _pick(rng, ["居住地", "户籍地", "未参保"], insurance_cum),
-                            rng.random() < 0.06,
-                            status.status,
-                            status.reason,
-                            status.migrant_from,
-                            on,
-                            verified,
-                            verifier_id,
-                        )
-                    )
-                    made += 1
-                    if made >= size:
-                        break
-                household_id += 1
+            )
+        for i, (relation, gname, gbirth, male) in enumerate(guardians):
+            gid = ids.make(county, gbirth, male) if rng.random() < 0.85 else ""
+            guardians_out.append(
+                (household_id, gname, relation, i == 0, *_id_values(gid), *_phone_values(_phone(rng)))
+            )
+        for k in range(kids):
+            if twins and k == 1:
+                birth = first_birth
+            else:
+                birth = first_birth if k == 0 else first_birth + dt.timedelta(days=rng.randint(400, 2500))
+            if birth >= on:
+                birth = on - dt.timedelta(days=rng.randint(1, 300))
+            male = rng.random() < 0.53
+            name = surname + _given(rng, GIVEN_BOY if male else GIVEN_GIRL)
+            id_county = county if rng.random() < 0.9 else rng.choice(plan.counties[province])
+            number = ids.make(id_county, birth, male)
+            arrival = max(arrival_base, birth)
+            age = (on - birth).days // 365
+            stage = _stage_for(age, rng)
+            school_id = None
+            if stage in ("幼儿园", "小学", "初中"):
+                kind = {"幼儿园": "kindergarten", "小学": "primary", "初中": "junior"}[stage]
+                options = plan.schools.get((township[0], kind)) or plan.city_schools.get(kind) or [None]
+                school_id = rng.choice(options)
+            elif stage in ("普通高中", "中职"):
+                school_id = rng.choice(
+                    plan.city_schools.get("senior" if stage == "普通高中" else "vocational", [None])
+                )
+            health = _pick(rng, HEALTH, health_cum)
+            security = ""
+            roll = rng.random()
+            if roll < 0.05:
+                security = "低保"
+            elif roll < 0.06:
+                security = "低保边缘"
+            elif roll < 0.063:
+                security = "特困"
+            elif roll < 0.065:
+                security = "孤儿"
+            elif roll < 0.068:
+                security = "事实无人抚养"
+            status = compute_status(
+                birth_date=birth,
+                hukou_county_code=county,
+                arrival_date=arrival,
+                home_county_codes=plan.home,
+                on=on,
+            )
+            verified = on - dt.timedelta(days=rng.randint(0, 270))
+            name_pinyin = pinyin.get(name)
+            if name_pinyin is None:
+                name_pinyin = pinyin[name] = identity.name_pinyin(name)
+            disabled = health == "残疾"
+            children_out.append(
+                (
+                    None,  # the file number: the caller gives them in order
+                    name,
+                    name_pinyin,
+                    "男" if male else "女",
+                    birth,
+                    rng.choice(ETHNIC),
+                    *_id_values(number),
+                    household_id,
+                    moved,
+                    f"{plan.county_names[county]}{rng.choice(HUKOU_PLACES)}",
+                    county,
+                    arrival,
+                    township[0],
+                    village_id,
+                    address,
+                    stage,
+                    school_id,
+                    _grade(stage, age),
+                    health,
+                    rng.choice(["视力", "听力", "言语", "肢体", "智力", "精神", "多重"]) if disabled else "",
+                    rng.randint(1, 4) if disabled else None,
+                    SECURITY_JSON[security],
+                    rng.random() < 0.6,
+                    _pick(rng, ["居住地", "户籍地", "未参保"], insurance_cum),
+                    rng.random() < 0.06,
+                    status.status,
+                    status.reason,
+                    status.migrant_from,
+                    on,
+                    verified,
+                    plan.verifier_id,
+                )
+            )
+            made += 1
+            if made >= size:
+                break
+        household_id += 1
+    return households, guardians_out, children_out
+
+
+def _chunks(plan: _Plan, workers: int):
+    """The chunks in order; made by ``workers`` forked processes when there are several chunks
+    (the city is the same either way). The workers never touch the database."""
+    if workers <= 1 or plan.chunks <= 1:
+        for index in range(plan.chunks):
+            yield _generate(plan, index)
+        return
+    # Warm the caches the workers inherit (pinyin dictionaries, cipher) once, here.
+    identity.name_pinyin("王")
+    crypto.encrypt("0")
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        pending: deque = deque()
+        queued = 0
+        while pending or queued < plan.chunks:
+            while queued < plan.chunks and len(pending) < workers + 1:  # bounded read-ahead
+                pending.append(pool.apply_async(_generate, (plan, queued)))
+                queued += 1
+            yield pending.popleft().get()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def seed(ctx) -> None:
+    plan = _plan(ctx)
+    task = ctx.progress.add_task("儿童档案", total=plan.total) if ctx.progress else None
+    household_id = bulk.next_id(Household)
+    workers = min(WORKERS, os.cpu_count() or 1)
+    with bulk.without_indexes(Child, Guardian, Household):
+        for households, guardians, children in _chunks(plan, workers):
+            numbers = reserve_file_numbers(len(children))
+            base = household_id
+            households = [(base + h[0], *h[1:]) for h in households]
+            guardians = [(base + g[0], *g[1:]) for g in guardians]
+            children = [
+                (numbers[i], *c[1:HOUSEHOLD_AT], base + c[HOUSEHOLD_AT], *c[HOUSEHOLD_AT + 1 :])
+                for i, c in enumerate(children)
+            ]
+            household_id += len(households)
             with transaction.atomic():
                 bulk.insert(Household, HOUSEHOLD_COLUMNS, households)
-                bulk.insert(Guardian, GUARDIAN_COLUMNS, guardians_out)
-                bulk.insert(Child, CHILD_COLUMNS, children_out)
-            done += size
+                bulk.insert(Guardian, GUARDIAN_COLUMNS, guardians)
+                bulk.insert(Child, CHILD_COLUMNS, children)
             if task is not None:
-                ctx.progress.update(task, advance=size)
+                ctx.progress.update(task, advance=len(children))
     bulk.reset_sequence(Household)
-    ctx.facts["children_seeded"] = total
+    ctx.facts["children_seeded"] = plan.total
     _seed_census_and_transfer(ctx)
 
 

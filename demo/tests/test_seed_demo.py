@@ -1,5 +1,6 @@
 import datetime as dt
 import os
+import random
 import sqlite3
 import subprocess
 import sys
@@ -75,8 +76,6 @@ def test_seed_demo_is_deterministic(tmp_path):
 
 
 def test_fast_id_numbers_are_those_of_idnumber_make():
-    import random
-
     from registry.demo import _Ids
 
     ids = _Ids(random.Random(1))
@@ -86,3 +85,41 @@ def test_fast_id_numbers_are_those_of_idnumber_make():
         birth = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randint(0, 24000))
         seq = rng.randrange(1000)
         assert ids.number(county, birth, seq) == idnumber.make(county, birth, seq)
+
+
+def test_registry_chunks_are_the_same_from_worker_processes(db, monkeypatch):
+    from demo.context import DemoContext
+    from demo.people import seed_personas, seed_schools
+    from demo.places import seed_villages
+    from registry import demo as registry_demo
+
+    seed_villages(random.Random(1))
+    seed_schools(random.Random(2))
+    ctx = DemoContext(
+        seed=3, on=dt.date(2025, 9, 1), children=130, rng=random.Random(3), stdout=None, progress=None
+    )
+    ctx.personas = seed_personas()
+    monkeypatch.setattr(registry_demo, "BATCH", 40)
+    monkeypatch.setattr(registry_demo, "SLOTS", 4)
+    plan = registry_demo._plan(ctx)
+    assert plan.chunks == 4
+    alone = list(registry_demo._chunks(plan, workers=1))
+    forked = list(registry_demo._chunks(plan, workers=2))
+
+    def plain(chunks):  # ciphertexts differ by their random nonces: compare the rest
+        child_secret = registry_demo.CHILD_COLUMNS.index("id_number")
+        guardian_secrets = {registry_demo.GUARDIAN_COLUMNS.index(c) for c in ("id_number", "phone")}
+        return [
+            (
+                households,
+                [tuple(v for i, v in enumerate(g) if i not in guardian_secrets) for g in guardians],
+                [c[:child_secret] + c[child_secret + 1 :] for c in children],
+            )
+            for households, guardians, children in chunks
+        ]
+
+    assert plain(forked) == plain(alone)
+    children = [c for _h, _g, chunk in alone for c in chunk]
+    assert len(children) == 130
+    numbers = [c[registry_demo.CHILD_COLUMNS.index("id_hash")] for c in children]
+    assert len(set(numbers)) == 130  # no ID number twice across chunks
