@@ -12,6 +12,7 @@ job.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import difflib
@@ -19,6 +20,7 @@ import io
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 import zipfile
 from collections import Counter
@@ -605,6 +607,31 @@ def _stream_rows(
         table.close()
 
 
+_UNSIZED = threading.local()
+
+
+@contextlib.contextmanager
+def _sheets_unsized() -> Iterator[None]:
+    """Open read-only sheets without their size: openpyxl parses a whole sheet at load to find a
+    dimension the sheet does not declare, and ``reset_dimensions()`` throws the size away anyway."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    if not getattr(ReadOnlyWorksheet._get_size, "_tabular_patched", False):
+        sized = ReadOnlyWorksheet._get_size
+
+        def _get_size(self) -> None:
+            if not getattr(_UNSIZED, "active", False):
+                sized(self)
+
+        _get_size._tabular_patched = True  # type: ignore[attr-defined]
+        ReadOnlyWorksheet._get_size = _get_size
+    _UNSIZED.active = True
+    try:
+        yield
+    finally:
+        _UNSIZED.active = False
+
+
 def _open_xlsx(binary: _Binary, matcher: _Matcher, fields: Sequence[FieldSpec], max_bytes: int) -> Table:
     import openpyxl  # imported here: csv-only callers need not pay for it
 
@@ -616,7 +643,8 @@ def _open_xlsx(binary: _Binary, matcher: _Matcher, fields: Sequence[FieldSpec], 
             raise TableError(
                 f"文件解压后超过 {_size_text(_MAX_UNZIPPED_RATIO * max_bytes)}，无法导入。请拆分后再导入"
             )
-        workbook = openpyxl.load_workbook(binary.file, read_only=True, data_only=True)
+        with _sheets_unsized():
+            workbook = openpyxl.load_workbook(binary.file, read_only=True, data_only=True)
     except TableError:
         raise
     except Exception as exc:

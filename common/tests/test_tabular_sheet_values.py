@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.excel import write_xlsx
-from common.tabular import _sheet_values
+from common.tabular import _sheet_values, _sheets_unsized
 
 CELL = st.one_of(
     st.none(),
@@ -119,3 +119,21 @@ def test_error_and_formula_string_cells(kind):
             target.writestr(item, content)
     expected, got = _both(out.getvalue())
     assert got == expected
+
+
+
+def test_sheets_opened_unsized_are_not_scanned_and_read_the_same_rows():
+    workbook = openpyxl.Workbook()
+    for n in range(5):
+        workbook.active.append([f"姓名{n}", n])
+    data = _saved(workbook)
+    with _sheets_unsized():
+        unsized = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    sized = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    assert unsized.active.max_row is None  # the sheet was not read at load
+    assert sized.active.max_row == 5  # other callers still get openpyxl's size
+    unsized.active.reset_dimensions()
+    sized.active.reset_dimensions()
+    assert list(_sheet_values(unsized.active)) == list(_sheet_values(sized.active))
+    unsized.close()
+    sized.close()
