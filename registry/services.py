@@ -105,8 +105,24 @@ def _county_exists(code: str) -> bool:
 
 
 def _check_choice(errors: dict, field: str, value, choices, label: str) -> None:
-    if value and value not in choices:
-        errors[field] = f"{label}“{value}”不在可选范围内（可选：{'、'.join(choices)}）"
+    if value and value not in choices[0]:
+        errors[field] = f"{label}“{value}”不在可选范围内（可选：{'、'.join(choices[1])}）"
+
+
+def _values(choices) -> tuple[frozenset, list]:
+    # ``Choices.values`` is rebuilt on every access; validate reads these once per input.
+    return frozenset(choices.values), list(choices.values)
+
+
+_SEX_VALUES = frozenset(Sex.values)
+_MOVED_WITH = _values(MovedWith)
+_SCHOOL_STAGES = _values(SchoolStage)
+_HEALTH = _values(Health)
+_DISABILITY_CATEGORIES = _values(DisabilityCategory)
+_INSURANCE_PLACES = _values(InsurancePlace)
+_DISABILITY_LEVELS = frozenset(dict(DISABILITY_LEVELS))
+_SECURITY = _values(Security)
+_RELATIONSHIPS = _values(Relationship)
 
 
 def validate(
@@ -121,7 +137,7 @@ def validate(
     errors: dict[str, str] = {}
     if not (data.name or "").strip():
         errors["name"] = "请填写儿童姓名"
-    if data.sex not in Sex.values:
+    if data.sex not in _SEX_VALUES:
         errors["sex"] = "性别应为“男”或“女”"
     if not isinstance(data.birth_date, dt.date):
         errors["birth_date"] = "请填写出生日期"
@@ -141,7 +157,7 @@ def validate(
                     f"身份证号中的出生日期（{facts.birth_date.isoformat()}）与填写的出生日期"
                     f"（{data.birth_date.isoformat()}）不一致，请核对后改正其中之一"
                 )
-            elif data.sex in Sex.values and _SEX_FROM_ID[facts.sex] != data.sex:
+            elif data.sex in _SEX_VALUES and _SEX_FROM_ID[facts.sex] != data.sex:
                 errors["id_number"] = (
                     f"身份证号表明性别为“{_SEX_FROM_ID[facts.sex]}”，与填写的性别“{data.sex}”不一致，请核对"
                 )
@@ -167,19 +183,17 @@ def validate(
         elif isinstance(data.birth_date, dt.date) and data.arrival_date < data.birth_date:
             errors["arrival_date"] = "到达本地日期早于出生日期，请核对（本地出生的填写出生日期）"
 
-    _check_choice(errors, "moved_with", data.moved_with, MovedWith.values, "随迁情况")
-    _check_choice(errors, "school_stage", data.school_stage, SchoolStage.values, "就学状态")
-    _check_choice(errors, "health", data.health, Health.values, "健康状况")
-    _check_choice(
-        errors, "disability_category", data.disability_category, DisabilityCategory.values, "残疾类别"
-    )
-    _check_choice(errors, "insurance_place", data.insurance_place, InsurancePlace.values, "医保参保地")
-    if data.disability_level is not None and data.disability_level not in dict(DISABILITY_LEVELS):
+    _check_choice(errors, "moved_with", data.moved_with, _MOVED_WITH, "随迁情况")
+    _check_choice(errors, "school_stage", data.school_stage, _SCHOOL_STAGES, "就学状态")
+    _check_choice(errors, "health", data.health, _HEALTH, "健康状况")
+    _check_choice(errors, "disability_category", data.disability_category, _DISABILITY_CATEGORIES, "残疾类别")
+    _check_choice(errors, "insurance_place", data.insurance_place, _INSURANCE_PLACES, "医保参保地")
+    if data.disability_level is not None and data.disability_level not in _DISABILITY_LEVELS:
         errors["disability_level"] = "残疾等级应为一级至四级"
-    unknown = [s for s in data.security or [] if s not in Security.values]
+    unknown = [s for s in data.security or [] if s not in _SECURITY[0]]
     if unknown:
         errors["security"] = (
-            f"保障类别“{'、'.join(unknown)}”不在可选范围内（可选：{'、'.join(Security.values)}）"
+            f"保障类别“{'、'.join(unknown)}”不在可选范围内（可选：{'、'.join(_SECURITY[1])}）"
         )
     if data.school_id:
         from schools.models import School
@@ -196,9 +210,9 @@ def validate(
         prefix = f"guardians.{i}."
         if not (guardian.name or "").strip():
             errors[prefix + "name"] = f"请填写第{i + 1}位监护人的姓名"
-        if guardian.relationship not in Relationship.values:
+        if guardian.relationship not in _RELATIONSHIPS[0]:
             errors[prefix + "relationship"] = (
-                f"第{i + 1}位监护人与儿童关系应为：{'、'.join(Relationship.values)}"
+                f"第{i + 1}位监护人与儿童关系应为：{'、'.join(_RELATIONSHIPS[1])}"
             )
         g_id = ""
         if guardian.id_number:

@@ -52,3 +52,27 @@ def test_one_wrong_digit_is_always_refused(village, birth, sequence, position, d
     with pytest.raises(InvalidChildData) as exc:
         validate(data)
     assert "id_number" in exc.value.errors
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    field=st.sampled_from(["moved_with", "school_stage", "health", "insurance_place"]),
+    value=st.text(max_size=6),
+)
+def test_choice_fields_accept_exactly_their_choice_values(village, field, value):
+    from registry import choices
+
+    allowed = {
+        "moved_with": choices.MovedWith,
+        "school_stage": choices.SchoolStage,
+        "health": choices.Health,
+        "insurance_place": choices.InsurancePlace,
+    }[field].values
+    data = child_input(village)
+    setattr(data, field, value)
+    if not value or value in allowed:
+        validate(data)
+    else:
+        with pytest.raises(InvalidChildData) as exc:
+            validate(data)
+        assert exc.value.errors[field].endswith(f"（可选：{'、'.join(allowed)}）")
