@@ -220,10 +220,9 @@ def _run(
     seen_rows = 0
     try:
         for chunk in _chunked(rows, CHUNK_ROWS):
+            # A streamed file's row count is known at its end: until then total_rows stays 0
+            # and the progress shows the rows done without a bar.
             seen_rows += len(chunk)
-            if seen_rows > batch.total_rows:
-                batch.total_rows = seen_rows
-                FeedBatch.objects.filter(pk=batch.pk).update(total_rows=seen_rows)
             parsed = [parse_row(n, v, e) for n, v, e in chunk]
             _process_chunk(actor=actor, batch=batch, parsed=parsed, linker=linker, context=context)
             if progress:

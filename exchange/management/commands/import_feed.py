@@ -86,7 +86,7 @@ class Command(BaseCommand):
             if progress is not None:
                 rate = batch.processed_rows / max(time.perf_counter() - started, 1e-9)
                 progress.update(
-                    task, total=batch.total_rows, completed=batch.processed_rows, rate=f"{rate:,.0f}"
+                    task, total=batch.total_rows or None, completed=batch.processed_rows, rate=f"{rate:,.0f}"
                 )
 
         try:
