@@ -211,11 +211,19 @@ class PlaceIndex:
         key = _key(value)
         return names.get(key) or names.get(_strip_suffix(key, _VILLAGE_SUFFIXES))
 
+    def _provinces_longest_first(self) -> list[str]:
+        # Sorted once per index (not per row); recomputed if provinces were added since.
+        order = self.__dict__.get("_province_order")
+        if order is None or len(order) != len(self.provinces):
+            order = sorted(self.provinces, key=len, reverse=True)
+            self.__dict__["_province_order"] = order
+        return order
+
     def county_from_address(self, address: str) -> tuple[str | None, str]:
         """(county code, "") or (None, Chinese reason) for a hukou address text."""
         key = _key(address)
         province_code, rest = None, key
-        for name in sorted(self.provinces, key=len, reverse=True):
+        for name in self._provinces_longest_first():
             position = key.find(name)
             if position != -1 and position <= 2:
                 province_code, rest = self.provinces[name], key[position + len(name) :]
@@ -439,9 +447,14 @@ class _Row:
         self.values = values
         self.errors: list[str] = []
         self.warnings: list[str] = []
+        self._texts: dict[str, str] = {}
 
     def get(self, name: str) -> str:
-        return text(self.values.get(name))
+        # A cell is read as text several times per row (checks, then the input); convert once.
+        found = self._texts.get(name)
+        if found is None:
+            found = self._texts[name] = text(self.values.get(name))
+        return found
 
     def choice(self, name: str, table: Mapping[str, str]) -> str:
         raw = self.get(name)

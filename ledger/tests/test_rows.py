@@ -263,3 +263,20 @@ def test_township_without_a_village_list_files_at_township_level(places, city):
     assert errors == [] and data.village_id is None and data.township_id == city.duobao.pk
     assert "居住村（社区）：新村" in data.remarks
     assert any("尚未建立村（社区）名单" in w for w in warnings)
+
+
+def test_provinces_are_tried_longest_name_first_and_follow_additions(places):
+    order = places._provinces_longest_first()
+    assert sorted(order) == sorted(places.provinces)
+    assert [len(n) for n in order] == sorted((len(n) for n in order), reverse=True)
+    places.provinces["测试自治区很长的名字"] = "990000"
+    assert places._provinces_longest_first()[0] == "测试自治区很长的名字"
+
+
+def test_a_cell_read_twice_gives_the_same_text():
+    from ledger.rows import _Row
+
+    row = _Row({"name": "  张　小明 ", "grade": 3.0})
+    assert row.get("name") == row.get("name") == "张 小明"
+    assert row.get("grade") == "3"
+    assert row.get("missing") == ""
