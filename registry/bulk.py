@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from audit.services import Entry, diff, record_many
@@ -285,6 +286,52 @@ def _guardian_hashes(checked: Iterable[dict]) -> tuple[set[str], set[str]]:
 # ---------------------------------------------------------------- registering
 
 
+def _blank(value) -> bool:
+    # ``value in ("", None)`` would evaluate a lazy label (认定状态) for every comparison.
+    return value is None or (type(value) is str and value == "")
+
+
+_CHILD_RELATIONS = {f.name: f for f in Child._meta.concrete_fields if f.is_relation}
+_CHILD_DEFAULTS: dict[str, object] | None = None
+_CHILD_CALLABLE_DEFAULTS: dict[str, object] = {}
+
+
+def _new_child(**values) -> Child:
+    """``Child(**values)`` without the model's per-keyword ``__init__`` (a tenth of a
+    registration): the fields' defaults are read once, callable ones called per child, and
+    the related objects given (household, created_by) cached as ``__init__`` caches them.
+    The model has no pre_init/post_init receivers; values are the fields' names or attnames."""
+    global _CHILD_DEFAULTS
+    if _CHILD_DEFAULTS is None:
+        defaults: dict[str, object] = {}
+        for field in Child._meta.concrete_fields:
+            if field.has_default() and callable(field.default):
+                _CHILD_CALLABLE_DEFAULTS[field.attname] = field.default
+            else:
+                defaults[field.attname] = field.get_default()
+        _CHILD_DEFAULTS = defaults
+    child = Child.__new__(Child)
+    state = child._state = ModelState()
+    attributes = dict(_CHILD_DEFAULTS)
+    for attname, default in _CHILD_CALLABLE_DEFAULTS.items():
+        attributes[attname] = default()
+    for name, value in values.items():
+        relation = _CHILD_RELATIONS.get(name)
+        if relation is not None:
+            attributes[relation.attname] = value.pk if value is not None else None
+            state.fields_cache[name] = value
+        else:
+            attributes[name] = value
+    unknown = set(attributes) - _CHILD_ATTNAMES
+    if unknown:
+        raise TypeError(f"Child got unexpected fields {sorted(unknown)}")
+    child.__dict__.update(attributes)
+    return child
+
+
+_CHILD_ATTNAMES = {f.attname for f in Child._meta.concrete_fields}
+
+
 def children_register_many(
     *, actor, items: Sequence[ChildInput], batch: str = "", on: dt.date | None = None
 ) -> list[Result]:
@@ -351,7 +398,7 @@ def _register(actor, items: list[ChildInput], on: dt.date, lookups: _Lookups):
         if key is None:
             key = families.new_household(address=data.address, township=township, village=village)
         guardians = families.sync(key, checked["guardians"], remove_missing=False)
-        child = Child(
+        child = _new_child(
             household=families.households[key],
             created_by=actor,
             last_verified_on=on,
@@ -378,7 +425,7 @@ def _register(actor, items: list[ChildInput], on: dt.date, lookups: _Lookups):
                 "registry.child",
                 str(child.pk),
                 f"登记儿童档案 {child.file_no}",
-                {k: [None, v] for k, v in after.items() if v not in ("", None)},
+                {k: [None, v] for k, v in after.items() if not _blank(v)},
             )
         )
     for i, first in later_twins:
