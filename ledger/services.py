@@ -6,7 +6,9 @@ audit batch; valid rows are committed in one transaction per chunk of rows."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import json
 import logging
@@ -508,7 +510,25 @@ def _count(ledger_import: LedgerImport) -> dict[str, int]:
 # ---------------------------------------------------------------------------
 # One pass (the command line)
 
+# Young collections every 50,000 net allocations instead of 700 while a ledger is imported.
+_IMPORT_GC_THRESHOLD = (50_000, 20, 100)
 
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """An import allocates millions of objects that live for one chunk (cells, inputs, model
+    objects, audit entries); at the collector's default thresholds some 15% of the import's CPU
+    went to walking them again and again. Cycles are still collected, less often; the
+    previous thresholds are restored afterwards."""
+    previous = gc.get_threshold()
+    gc.set_threshold(*_IMPORT_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
+@_fewer_collections()
 def ledger_import_file(
     *,
     actor,
