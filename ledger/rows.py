@@ -135,6 +135,9 @@ class _County:
     current: bool
 
 
+_ADDRESS_MEMO = 100_000  # hukou addresses remembered per index
+
+
 @dataclass
 class PlaceIndex:
     """Townships, villages, counties and schools as dicts (no query per row)."""
@@ -221,6 +224,16 @@ class PlaceIndex:
 
     def county_from_address(self, address: str) -> tuple[str | None, str]:
         """(county code, "") or (None, Chinese reason) for a hukou address text."""
+        # Siblings and fellow villagers share hukou addresses: each text is read once per index.
+        known = self.__dict__.setdefault("_county_of_address", {})
+        found = known.get(address)
+        if found is None:
+            if len(known) >= _ADDRESS_MEMO:
+                known.clear()
+            found = known[address] = self._county_from_address(address)
+        return found
+
+    def _county_from_address(self, address: str) -> tuple[str | None, str]:
         key = _key(address)
         province_code, rest = None, key
         for name in self._provinces_longest_first():

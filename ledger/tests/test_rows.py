@@ -280,3 +280,10 @@ def test_a_cell_read_twice_gives_the_same_text():
     assert row.get("name") == row.get("name") == "张 小明"
     assert row.get("grade") == "3"
     assert row.get("missing") == ""
+
+
+def test_a_hukou_address_read_again_gives_the_same_county(places):
+    first = places.county_from_address("湖北省荆门市钟祥市胡集镇新村3组")
+    assert places.county_from_address("湖北省荆门市钟祥市胡集镇新村3组") == first == ("420881", "")
+    assert places.county_from_address("朝阳区某街道")[0] is None
+    assert places.county_from_address("朝阳区某街道") == places._county_from_address("朝阳区某街道")
