@@ -5,7 +5,9 @@ Environment: BENCH_CHILDREN (default 1000000), BENCH_SECONDS per page (default 2
 BENCH_IMPORT_ROWS (default 100000), BENCH_LINKAGE_REGISTRY / BENCH_LINKAGE_FEED (default
 1000000 / 100000), BENCH_SPLINK=0 to leave Splink out,
 BENCH_CLIENTS (default 8), DATABASE_URL (PostgreSQL leg when set; SQLite otherwise),
-BENCH_REUSE=1 to reuse an already built database of the same size.
+BENCH_REUSE=1 to reuse an already built database of the same size, BENCH_LINKAGE=0 to leave
+the linkage benchmark out. The figures are written after every stage, so an interrupted run
+keeps what it measured.
 BENCH_ONLY=pages: measure only the pages on an already built database (implies BENCH_REUSE=1:
 no seeding, daily work, imports or linkage), with BENCH_SQLITE=<path> to name the SQLite file
 and BENCH_RESULTS=<path> to write the figures elsewhere than bench/results.json.
@@ -138,9 +140,12 @@ def measure_pages(env: dict, children: int, seconds: float, clients: int) -> dic
         server.wait(timeout=30)
 
 
-def run_leg(label: str, database_url: str | None, children: int, seconds: float, clients: int) -> dict:
+def run_leg(
+    label: str, database_url: str | None, children: int, seconds: float, clients: int, leg: dict, save
+) -> dict:
+    """Measure one database; ``leg`` is filled stage by stage and ``save()`` writes the figures."""
     env = environment(database_url)
-    leg: dict = {"database": label, "children": children}
+    leg.update({"database": label, "children": children})
     print(f"== {label}: building a city of {children} children", flush=True)
     reuse = os.environ.get("BENCH_REUSE") == "1" or ONLY_PAGES
     sh([PY, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
@@ -152,6 +157,7 @@ def run_leg(label: str, database_url: str | None, children: int, seconds: float,
         elapsed, peak, tail = sh([PY, "manage.py", "seed_demo", "--children", str(children), "--quiet"], env)
         leg["seed_demo"] = {"seconds": round(elapsed, 1), "peak_rss_mib": round(peak), "output": tail[-400:]}
         print(f"  seed_demo: {elapsed:.0f} s, peak {peak:.0f} MiB", flush=True)
+        save()
     leg["daily"] = {}
     for command in ("recompute_status", "care_daily", "recompute_entitlements", "stats_refresh"):
         try:
@@ -160,8 +166,18 @@ def run_leg(label: str, database_url: str | None, children: int, seconds: float,
         except RuntimeError as exc:
             leg["daily"][command] = {"error": str(exc)[-300:]}
         print(f"  {command}: {leg['daily'][command]}", flush=True)
+    # The same four steps as the deployment runs them: one process, one after the other.
+    try:
+        elapsed, peak, _ = sh([PY, "manage.py", "run_daily", "--force"], env)
+        leg["daily"]["run_daily"] = {"seconds": round(elapsed, 1), "peak_rss_mib": round(peak)}
+    except RuntimeError as exc:
+        leg["daily"]["run_daily"] = {"error": str(exc)[-300:]}
+    print(f"  run_daily: {leg['daily']['run_daily']}", flush=True)
+    save()
     leg["imports"] = measure_imports(env)
+    save()
     leg["http"] = measure_pages(env, children, seconds, clients)
+    save()
     return leg
 
 
@@ -273,12 +289,20 @@ def main() -> None:
     if os.environ.get("BENCH_REUSE") != "1" and not ONLY_PAGES:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
-    results["legs"].append(run_leg("sqlite", f"sqlite:///{sqlite_path}", children, seconds, clients))
+
+    def save() -> None:
+        RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
+
+    legs = [("sqlite", f"sqlite:///{sqlite_path}")]
     if os.environ.get("DATABASE_URL"):
-        results["legs"].append(run_leg("postgresql", os.environ["DATABASE_URL"], children, seconds, clients))
-    if not ONLY_PAGES:
+        legs.append(("postgresql", os.environ["DATABASE_URL"]))
+    for label, url in legs:
+        leg: dict = {}
+        results["legs"].append(leg)
+        run_leg(label, url, children, seconds, clients, leg, save)
+    if not ONLY_PAGES and os.environ.get("BENCH_LINKAGE", "1") == "1":
         results["linkage"] = measure_linkage()
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    save()
     print_table(results)
     print(f"figures written to {RESULTS}")
 
@@ -287,7 +311,7 @@ def print_table(results: dict) -> None:
     for leg in results["legs"]:
         print(f"\n{leg['database']} — {leg['children']} children")
         print(f"{'page':<24}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'p95×bare':>10}")
-        for name, f in leg["http"]["pages"].items():
+        for name, f in leg.get("http", {}).get("pages", {}).items():
             if "p95_ms" in f:
                 print(
                     f"{name:<24}{f['p50_ms']:>9}{f['p95_ms']:>9}{f['throughput_rps']:>9}"
