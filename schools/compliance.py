@@ -254,22 +254,25 @@ def _pupils(school_ids):
 
 
 def _covered_pupils(obligation: Obligation, period: rules.Period, school_ids):
-    """(school id, stage, grade, distinct pupils) with a record of the obligation in the period."""
+    """(school id, stage, grade, distinct pupils) with a record of the obligation in the period.
+
+    Counted from the pupils whose id is in the set of recorded children, built once: a
+    COUNT(DISTINCT) over the records joined to the pupils probed every activity of the school
+    for every pupil."""
     if obligation.evidence == Obligation.Evidence.PSYCH_ASSESSMENT:
-        rows = PsychAssessment.objects.filter(
-            _pupil_filter("child__"), child__school_id__in=school_ids, date__range=(period.start, period.end)
-        )
+        recorded = PsychAssessment.objects.filter(date__range=(period.start, period.end))
     else:
         # A home visit counts when the pupil's own school made it.
-        rows = Participation.objects.filter(
-            _pupil_filter("child__"),
-            child__school_id__in=school_ids,
+        recorded = Participation.objects.filter(
+            activity__school_id__in=school_ids,
             activity__type=obligation.activity_type,
             activity__date__range=(period.start, period.end),
             activity__school_id=F("child__school_id"),
         )
     return (
-        rows.values_list("child__school_id", "child__school_stage", "child__grade")
-        .annotate(n=Count("child_id", distinct=True))
+        _pupils(school_ids)
+        .filter(id__in=recorded.values("child_id"))
+        .values_list("school_id", "school_stage", "grade")
+        .annotate(n=Count("id"))
         .order_by()
     )
