@@ -320,44 +320,68 @@ def compliance(user, start: dt.date, end: dt.date, by: str = "township") -> list
     contacts) for the plan's own measure. The worker is the child director assigned to the
     village (a village with two directors counts for both).
     """
+    return compliance_periods(user, [(start, end)], by=by)[(start, end)]
+
+
+def compliance_periods(
+    user, periods: list[tuple[dt.date, dt.date]], by: str = "township"
+) -> dict[tuple[dt.date, dt.date], list[ComplianceRow]]:
+    """``compliance`` for several periods at once: one grouped pass over the care rows for the
+    visits and one for the contacts (each period a filtered count), not one pass per period."""
     if by not in ("township", "village", "worker"):
         raise ValueError(by)
-    policy = load_policy(end)
+    periods = list(dict.fromkeys(periods))
+    if not periods:
+        return {}
     group = "child__township_id" if by == "township" else "child__village_id"
-    home_visit = Visit.objects.filter(
-        child_id=OuterRef("child_id"), kind__in=policy.home_kinds, visited_on__gte=start, visited_on__lte=end
-    )
-    contact = Visit.objects.filter(
-        child_id=OuterRef("child_id"),
-        kind__in=policy.contact_kinds,
-        visited_on__gte=start,
-        visited_on__lte=end,
-    )
+    visit_counts, contact_counts = {}, {}
+    for index, (start, end) in enumerate(periods):
+        policy = load_policy(end)
+        home_visit = Visit.objects.filter(
+            child_id=OuterRef("child_id"),
+            kind__in=policy.home_kinds,
+            visited_on__gte=start,
+            visited_on__lte=end,
+        )
+        contact = Visit.objects.filter(
+            child_id=OuterRef("child_id"),
+            kind__in=policy.contact_kinds,
+            visited_on__gte=start,
+            visited_on__lte=end,
+        )
+        visit_due = Q(visit_basis_on__isnull=True) | Q(visit_basis_on__lte=start)
+        visit_counts[f"due{index}"] = Count("pk", filter=visit_due)
+        visit_counts[f"ok{index}"] = Count("pk", filter=visit_due & Q(Exists(home_visit)))
+        contact_due = Q(key_attention_since__lte=start)
+        contact_counts[f"due{index}"] = Count("pk", filter=contact_due)
+        contact_counts[f"ok{index}"] = Count("pk", filter=contact_due & Q(Exists(contact)))
     base = _compliance_base(user)
-    visit_rows = (
-        base.filter(needs_visit=True)
-        .filter(Q(visit_basis_on__isnull=True) | Q(visit_basis_on__lte=start))
-        .annotate(done=Exists(home_visit))
-        .values(group)
-        .annotate(due=Count("pk"), ok=Count("pk", filter=Q(done=True)))
-    )
+    visit_rows = base.filter(needs_visit=True).values(group).annotate(**visit_counts).order_by()
+    latest_start = max(start for start, _end in periods)
     contact_rows = (
-        base.filter(key_attention=True, key_attention_since__lte=start)
-        .annotate(done=Exists(contact))
+        base.filter(key_attention=True, key_attention_since__lte=latest_start)
         .values(group)
-        .annotate(due=Count("pk"), ok=Count("pk", filter=Q(done=True)))
+        .annotate(**contact_counts)
+        .order_by()
     )
-    from places.models import Unit
-
-    by_unit: dict[int, ComplianceRow] = {}
+    per_period: dict[int, dict[int, ComplianceRow]] = {index: {} for index in range(len(periods))}
     for rows, kind in ((visit_rows, "visit"), (contact_rows, "contact")):
         for row in rows:
             unit_id = row[group]
             if unit_id is None:
                 continue
-            item = by_unit.setdefault(unit_id, ComplianceRow(unit_id, ""))
-            setattr(item, f"{kind}_due", row["due"])
-            setattr(item, f"{kind}_done", row["ok"])
+            for index, by_unit in per_period.items():
+                if not row[f"due{index}"]:
+                    continue  # no child due in this period: the unit is not listed for it
+                item = by_unit.setdefault(unit_id, ComplianceRow(unit_id, ""))
+                setattr(item, f"{kind}_due", row[f"due{index}"])
+                setattr(item, f"{kind}_done", row[f"ok{index}"])
+    return {period: _compliance_rows(per_period[index], by) for index, period in enumerate(periods)}
+
+
+def _compliance_rows(by_unit: dict[int, ComplianceRow], by: str) -> list[ComplianceRow]:
+    from places.models import Unit
+
     names = dict(Unit.objects.filter(pk__in=by_unit).values_list("pk", "name"))
     parents = dict(Unit.objects.filter(pk__in=by_unit).values_list("pk", "parent__name"))
     for unit_id, item in by_unit.items():

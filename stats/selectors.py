@@ -364,6 +364,8 @@ class MeasureSpec:
     # MeasureCache until a summary of the scope is rebuilt.
     cached: bool = False
     uses_period: bool = True  # False: one cached result a day, whatever the period
+    # (scope, on, periods) -> one Measure per period, computed together (the nightly warm-up).
+    batch: Callable[..., list[Measure]] | None = None
 
 
 MEASURES: dict[str, MeasureSpec] = {
@@ -398,6 +400,7 @@ MEASURES: dict[str, MeasureSpec] = {
             home_card=work.card_compliance,
             home_period=work.quarter_to_date,
             cached=True,
+            batch=work.measure_compliance_periods,
         ),
         MeasureSpec(
             "census",
@@ -531,23 +534,48 @@ def _unpack(data: dict) -> Measure:
 _UNKNOWN = object()
 
 
+def _cache_key(spec: MeasureSpec, *, scope: StatsScope, on: dt.date, period: Period) -> dict:
+    start, end = (period.start, period.end) if spec.uses_period else (on, on)
+    return dict(name=spec.name, scope_key=cache_key(scope), period_start=start, period_end=end, on=on)
+
+
+def _cached(key: dict, newest) -> Measure | None:
+    hit = MeasureCache.objects.filter(**key).first()
+    if hit is not None and (newest is None or hit.computed_at >= newest):
+        return _unpack(hit.payload)
+    return None
+
+
+def _store(key: dict, measure: Measure) -> None:
+    MeasureCache.objects.update_or_create(
+        **key, defaults={"computed_at": timezone.now(), "payload": _pack(measure)}
+    )
+
+
 def run(spec: MeasureSpec, *, scope: StatsScope, on: dt.date, period: Period, newest=_UNKNOWN) -> Measure:
     """Compute a measure, or take it from today's cache when the spec is marked ``cached``.
     ``newest``: the scope's newest summary rebuild, when the caller has read it already."""
     if not spec.cached or not scope.has_area:
         return spec.function(scope=scope, on=on, period=period)
-    start, end = (period.start, period.end) if spec.uses_period else (on, on)
-    key = dict(name=spec.name, scope_key=cache_key(scope), period_start=start, period_end=end, on=on)
+    key = _cache_key(spec, scope=scope, on=on, period=period)
     if newest is _UNKNOWN:
         newest = _newest_refresh(scope)
-    hit = MeasureCache.objects.filter(**key).first()
-    if hit is not None and (newest is None or hit.computed_at >= newest):
-        return _unpack(hit.payload)
+    hit = _cached(key, newest)
+    if hit is not None:
+        return hit
     measure = spec.function(scope=scope, on=on, period=period)
-    MeasureCache.objects.update_or_create(
-        **key, defaults={"computed_at": timezone.now(), "payload": _pack(measure)}
-    )
+    _store(key, measure)
     return measure
+
+
+def _run_batch(spec: MeasureSpec, *, scope: StatsScope, on: dt.date, periods: list[Period]) -> int:
+    """Cache ``spec`` for every period not cached yet, computed together; returns how many periods."""
+    newest = _newest_refresh(scope)
+    missing = [p for p in periods if _cached(_cache_key(spec, scope=scope, on=on, period=p), newest) is None]
+    if missing:
+        for period, measure in zip(missing, spec.batch(scope=scope, on=on, periods=missing), strict=True):
+            _store(_cache_key(spec, scope=scope, on=on, period=period), measure)
+    return len(periods)
 
 
 def warm_cache(*, on: dt.date) -> int:
@@ -569,9 +597,14 @@ def warm_cache(*, on: dt.date) -> int:
         return 0
     scope = scope_for(assignment.user)
     done = 0
-    for _label, period in quick_periods(on):
-        for spec in measures_for(scope):
-            if spec.cached:
+    periods = [period for _label, period in quick_periods(on)]
+    specs = [spec for spec in measures_for(scope) if spec.cached]
+    for spec in specs:
+        if spec.batch is not None and spec.uses_period:
+            done += _run_batch(spec, scope=scope, on=on, periods=periods)
+    for period in periods:
+        for spec in specs:
+            if spec.batch is None or not spec.uses_period:
                 run(spec, scope=scope, on=on, period=period)
                 done += 1
     return done

@@ -296,3 +296,22 @@ def test_nightly_warm_computes_the_city_figures(twelve, city):
     }
     assert MeasureCache.objects.filter(name="key_attention").count() == 1  # not per period
     assert set(MeasureCache.objects.values_list("scope_key", flat=True)) == {"city"}
+
+
+def test_nightly_warm_computes_compliance_of_all_periods_as_one_by_one(twelve, city):
+    from stats.measure import quick_periods
+    from stats.models import MeasureCache
+
+    scope = selectors.scope_for(city.leader)
+    periods = [period for _label, period in quick_periods(ON)]
+    one_by_one = [work_measures.measure_compliance(scope=scope, on=ON, period=p) for p in periods]
+    assert work_measures.measure_compliance_periods(scope=scope, on=ON, periods=periods) == one_by_one
+    selectors.warm_cache(on=ON)
+    spec = selectors.MEASURES["compliance"]
+    for period, expected in zip(periods, one_by_one, strict=True):
+        assert selectors.run(spec, scope=scope, on=ON, period=period) == expected
+    assert MeasureCache.objects.filter(name="compliance").count() == len({(p.start, p.end) for p in periods})
+    # A second warm-up finds them all kept: nothing computed again.
+    kept = dict(MeasureCache.objects.filter(name="compliance").values_list("pk", "computed_at"))
+    selectors.warm_cache(on=ON)
+    assert dict(MeasureCache.objects.filter(name="compliance").values_list("pk", "computed_at")) == kept
