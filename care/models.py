@@ -173,7 +173,8 @@ class Visit(models.Model):
         verbose_name_plural = _("走访联系记录")
         ordering = ["-visited_on", "-id"]
         indexes = [
-            models.Index(fields=["child", "visited_on"], name="care_visit_child_date"),
+            # Covering for the compliance probes (a visit of given kinds in a period, per child).
+            models.Index(fields=["child", "visited_on", "kind"], name="care_visit_child_date_kind"),
             models.Index(fields=["visited_on"], name="care_visit_date"),
         ]
 
