@@ -160,3 +160,17 @@ def test_periods_not_yet_open_do_not_lower_the_rate(city, year, school):
         if line.obligation.code == "family_guidance":
             tally.add(line)
     assert (tally.lines, tally.upcoming, tally.begun, tally.percent) == (2, 1, 1, 100)
+
+
+def test_a_pupil_with_several_records_counts_once(city, year, school):
+    twice = pupil(city, school, "五年级")
+    pupil(city, school, "五年级")
+    for date in (D(2025, 10, 9), D(2025, 11, 9)):
+        activity(school=school, type="home_visit", date=date, user=city.teacher, children=[twice])
+        PsychAssessment.objects.create(
+            child=twice, school=school, date=date, instrument="MHT", result="normal", assessed_by=city.teacher
+        )
+    on = D(2025, 12, 1)
+    for code in ("home_visit", "psych_assessment"):
+        (line,) = lines(school, on, span=compliance.YEAR, code=code)
+        assert (line.required, line.done) == (2, 1)
