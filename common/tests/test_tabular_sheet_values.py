@@ -121,7 +121,6 @@ def test_error_and_formula_string_cells(kind):
     assert got == expected
 
 
-
 def test_sheets_opened_unsized_are_not_scanned_and_read_the_same_rows():
     workbook = openpyxl.Workbook()
     for n in range(5):
