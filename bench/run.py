@@ -6,7 +6,7 @@ BENCH_IMPORT_ROWS (default 100000), BENCH_LINKAGE_REGISTRY / BENCH_LINKAGE_FEED 
 1000000 / 100000), BENCH_SPLINK=0 to leave Splink out,
 BENCH_CLIENTS (default 8), DATABASE_URL (PostgreSQL leg when set; SQLite otherwise),
 BENCH_REUSE=1 to reuse an already built database of the same size, BENCH_LINKAGE=0 to leave
-the linkage benchmark out. The figures are written after every stage, so an interrupted run
+the linkage benchmark out, BENCH_LEGS=postgresql to run one database only. The figures are written after every stage, so an interrupted run
 keeps what it measured.
 BENCH_ONLY=pages: measure only the pages on an already built database (implies BENCH_REUSE=1:
 no seeding, daily work, imports or linkage), with BENCH_SQLITE=<path> to name the SQLite file
@@ -296,6 +296,8 @@ def main() -> None:
     legs = [("sqlite", f"sqlite:///{sqlite_path}")]
     if os.environ.get("DATABASE_URL"):
         legs.append(("postgresql", os.environ["DATABASE_URL"]))
+    wanted = os.environ.get("BENCH_LEGS", "sqlite,postgresql").split(",")
+    legs = [(label, url) for label, url in legs if label in wanted]
     for label, url in legs:
         leg: dict = {}
         results["legs"].append(leg)
