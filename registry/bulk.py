@@ -456,8 +456,10 @@ def children_update_many(
         pks = sorted({child.pk for child, _data in pairs})
         current = {
             c.pk: c
-            for c in Child.objects.select_for_update()
-            .select_related("household")
+            # The school is read by the before/after snapshot; lock only the children's rows
+            # (PostgreSQL refuses FOR UPDATE on the nullable side of the school join).
+            for c in Child.objects.select_for_update(of=("self",))
+            .select_related("household", "school")
             .filter(pk__in=pks)
             .order_by("pk")
         }
