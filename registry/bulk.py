@@ -31,7 +31,7 @@ from audit.services import Entry, diff, record_many
 from common.inserts import insert_many
 from places.models import Unit
 from registry import identity
-from registry.choices import CloseReason, MigrantStatus
+from registry.choices import CloseReason
 from registry.hooks import children_changed
 from registry.inputs import ChildInput
 from registry.models import CensusTask, Child, Guardian, Household
@@ -45,6 +45,7 @@ from registry.services import (
     _status_fields,
     reserve_file_numbers,
     snapshot,
+    update_fields,
     validate,
 )
 
@@ -532,25 +533,7 @@ def _update(pairs, expected, current: dict[int, Child], lookups: _Lookups, on: d
             continue
         key = families.key_of(row.household)
         before = snapshot(row, units=lookups.unit_names, guardians=families.guardians(key))
-        fields = lookups.fields(data, checked)
-        if not checked["id_number"] and row.id_hash:
-            # An input without an ID number (a department feed, say) never erases the one on file.
-            for name in ("id_number", "id_hash", "id_masked"):
-                fields.pop(name)
-        status = _status(data.birth_date, data.hukou_county_code, data.arrival_date, on)
-        fields.update(_status_fields(status, on))
-        close = {}
-        if (
-            row.closed_at is None
-            and status.close_reason
-            and row.migrant_status in (MigrantStatus.MIGRANT, MigrantStatus.PENDING)
-        ):
-            reason = status.close_reason
-            if reason == CloseReason.LOCAL_HUKOU and row.hukou_county_id != data.hukou_county_code:
-                reason = CloseReason.HUKOU_TRANSFERRED
-            close = {"closed_at": on, "close_reason": reason, "close_note": status.reason}
-        changed_fields = [k for k, v in fields.items() if k != "status_computed_on" and getattr(row, k) != v]
-        bump = 1 if (changed_fields or close) else 0
+        fields, close, bump = update_fields(row, data, checked, on, fields=lookups.fields(data, checked))
         old_village, old_hash = row.village_id, row.id_hash
         for name, value in {**fields, **close}.items():
             setattr(row, name, value)

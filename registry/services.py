@@ -463,6 +463,31 @@ def child_register(*, actor, data: ChildInput, batch: str = "", on: dt.date | No
 
 
 @transaction.atomic
+def update_fields(current: Child, data: ChildInput, checked: dict, on: dt.date, *, fields: dict):
+    """What an update writes: the new field values, the closing of the file when the new facts
+    end its status (turning 16, local hukou: 户籍迁入 when the county changed), and whether the
+    version moves — only when a value changes, so that re-importing an unchanged ledger does not
+    make concurrent editors conflict. Shared by child_update and registry.bulk."""
+    if not checked["id_number"] and current.id_hash:
+        # An input without an ID number (a department feed, say) never erases the one on file.
+        for key in ("id_number", "id_hash", "id_masked"):
+            fields.pop(key)
+    result = _status(data.birth_date, data.hukou_county_code, data.arrival_date, on)
+    fields.update(_status_fields(result, on))
+    close = {}
+    if (
+        current.closed_at is None
+        and result.close_reason
+        and current.migrant_status in (MigrantStatus.MIGRANT, MigrantStatus.PENDING)
+    ):
+        reason = result.close_reason
+        if reason == CloseReason.LOCAL_HUKOU and current.hukou_county_id != data.hukou_county_code:
+            reason = CloseReason.HUKOU_TRANSFERRED
+        close = {"closed_at": on, "close_reason": reason, "close_note": result.reason}
+    changed = any(k != "status_computed_on" and getattr(current, k) != v for k, v in fields.items())
+    return fields, close, 1 if (changed or close) else 0
+
+
 def child_update(
     *,
     actor,
@@ -484,27 +509,7 @@ def child_update(
     if existing is not None and existing.pk != current.pk:
         raise DuplicateChild(existing)
     before = snapshot(current)
-    fields = _child_fields(data, checked)
-    if not checked["id_number"] and current.id_hash:
-        # An input without an ID number (a department feed, say) never erases the one on file.
-        for key in ("id_number", "id_hash", "id_masked"):
-            fields.pop(key)
-    result = _status(data.birth_date, data.hukou_county_code, data.arrival_date, on)
-    fields.update(_status_fields(result, on))
-    close = {}
-    if (
-        current.closed_at is None
-        and result.close_reason
-        and current.migrant_status in (MigrantStatus.MIGRANT, MigrantStatus.PENDING)
-    ):
-        reason = result.close_reason
-        if reason == CloseReason.LOCAL_HUKOU and current.hukou_county_id != data.hukou_county_code:
-            reason = CloseReason.HUKOU_TRANSFERRED
-        close = {"closed_at": on, "close_reason": reason, "close_note": result.reason}
-    # The version moves only when a value changes, so that re-importing an unchanged ledger
-    # does not make concurrent editors conflict; the guarded UPDATE runs either way.
-    changed_fields = [k for k, v in fields.items() if k != "status_computed_on" and getattr(current, k) != v]
-    bump = 1 if (changed_fields or close) else 0
+    fields, close, bump = update_fields(current, data, checked, on, fields=_child_fields(data, checked))
     updated = Child.objects.filter(pk=current.pk, version=current.version).update(
         **fields, **close, version=F("version") + bump, updated_at=timezone.now()
     )
