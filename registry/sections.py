@@ -13,11 +13,10 @@ the child; a section shows only what the user may see (use access.policy as ever
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import import_module
-from types import ModuleType
 
-from django.apps import apps
 from django.template.loader import render_to_string
+
+from common.modules import app_modules
 
 
 @dataclass
@@ -29,23 +28,8 @@ class Section:
     html: str = ""
 
 
-# App name -> its file_sections module, or None: looked up once per process (a failed import
-# searches the file system again every time, and the file page is opened all day).
-_SECTION_MODULES: dict[str, ModuleType | None] = {}
-
-
 def _modules():
-    for config in apps.get_app_configs():
-        if config.name not in _SECTION_MODULES:
-            try:
-                _SECTION_MODULES[config.name] = import_module(f"{config.name}.file_sections")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.file_sections":
-                    raise
-                _SECTION_MODULES[config.name] = None
-        module = _SECTION_MODULES[config.name]
-        if module is not None:
-            yield module
+    return app_modules("file_sections")
 
 
 def _as_section(item) -> Section:

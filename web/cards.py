@@ -8,13 +8,11 @@ Each app may define, in ``<app>/home.py``:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import import_module
-from types import ModuleType
 
-from django.apps import apps
 from django.urls import NoReverseMatch, get_urlconf, reverse
 
 from access.policy import scope_of
+from common.modules import app_modules
 
 
 @dataclass(frozen=True)
@@ -36,23 +34,8 @@ class Card:
     order: int = 100
 
 
-# App name -> its home module, or None when it has none. A failed import searches the file
-# system again each time, and the navigation is built on every page: look each app up once.
-_HOME_MODULES: dict[str, ModuleType | None] = {}
-
-
 def _home_modules():
-    for config in apps.get_app_configs():
-        if config.name not in _HOME_MODULES:
-            try:
-                _HOME_MODULES[config.name] = import_module(f"{config.name}.home")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.home":
-                    raise
-                _HOME_MODULES[config.name] = None
-        module = _HOME_MODULES[config.name]
-        if module is not None:
-            yield module
+    return app_modules("home")
 
 
 # (capabilities, URLconf) -> the menu: the same for everyone holding the same capabilities,

@@ -80,7 +80,7 @@ def test_same_values_for_inline_strings_and_date_cells_of_our_writer(tmp_path):
 
 def test_rich_inline_strings_join_their_runs_but_not_phonetic_hints():
     workbook = openpyxl.Workbook()
-    workbook.active["A1"] = "placeholder"
+    workbook.active["A1"] = "replaced below by a rich inline string"
     workbook.active["B2"] = 7
     data = _saved(workbook)
     rich = (
