@@ -43,6 +43,7 @@ from registry.services import (
     _child_fields,
     _status,
     _status_fields,
+    match_guardian,
     reserve_file_numbers,
     snapshot,
     update_fields,
@@ -193,30 +194,7 @@ class _Families:
         existing = self.guardians(key)
         kept: set[int] = set()
         for guardian, g_id, phone in guardians:
-            id_cols = identity.id_columns(g_id)
-            phone_cols = identity.phone_columns(phone)
-            match = None
-            for row in existing:
-                if id(row) in kept:
-                    continue
-                if (g_id and row.id_hash == id_cols["id_hash"]) or (
-                    phone and row.phone_hash == phone_cols["phone_hash"]
-                ):
-                    match = row
-                    break
-            if match is None:
-                match = next(
-                    (r for r in existing if id(r) not in kept and r.name == guardian.name.strip()), None
-                )
-            fields = {
-                "name": guardian.name.strip(),
-                "relationship": guardian.relationship,
-                "is_primary": bool(guardian.is_primary),
-            }
-            if g_id or match is None:
-                fields.update(id_cols)
-            if phone or match is None:
-                fields.update(phone_cols)
+            match, fields = match_guardian(existing, kept, guardian, g_id, phone)
             if match is None:
                 match = Guardian(household=household, **fields)
                 self.seq[id(match)] = next(self._counter)

@@ -356,6 +356,36 @@ def _find_household(guardians: list, township: Unit) -> Household | None:
     return match.household if match else None
 
 
+def match_guardian(existing: list, taken: set[int], guardian, g_id: str, phone: str) -> tuple:
+    """The household's guardian an input names — by ID number, then phone, then name, skipping
+    the rows already matched (``taken`` holds their ``id()``) — or None for a new one; and the
+    values to write. An input without a number keeps the number already on file.
+    Shared by _sync_guardians and registry.bulk."""
+    id_cols = identity.id_columns(g_id)
+    phone_cols = identity.phone_columns(phone)
+    match = None
+    for row in existing:
+        if id(row) in taken:
+            continue
+        if (g_id and row.id_hash == id_cols["id_hash"]) or (
+            phone and row.phone_hash == phone_cols["phone_hash"]
+        ):
+            match = row
+            break
+    if match is None:
+        match = next((r for r in existing if id(r) not in taken and r.name == guardian.name.strip()), None)
+    fields = {
+        "name": guardian.name.strip(),
+        "relationship": guardian.relationship,
+        "is_primary": bool(guardian.is_primary),
+    }
+    if g_id or match is None:
+        fields.update(id_cols)
+    if phone or match is None:
+        fields.update(phone_cols)
+    return match, fields
+
+
 def _sync_guardians(
     household: Household, guardians: list, *, remove_missing: bool, new: bool = False
 ) -> list[Guardian]:
@@ -364,29 +394,9 @@ def _sync_guardians(
     existing = [] if new else list(household.guardians.all())
     kept: set[int] = set()
     for guardian, g_id, phone in guardians:
-        id_cols = identity.id_columns(g_id)
-        phone_cols = identity.phone_columns(phone)
-        match = None
-        for row in existing:
-            if row.pk in kept:
-                continue
-            if (g_id and row.id_hash == id_cols["id_hash"]) or (
-                phone and row.phone_hash == phone_cols["phone_hash"]
-            ):
-                match = row
-                break
-        if match is None:
-            match = next((r for r in existing if r.pk not in kept and r.name == guardian.name.strip()), None)
-        fields = {
-            "name": guardian.name.strip(),
-            "relationship": guardian.relationship,
-            "is_primary": bool(guardian.is_primary),
-        }
-        # An input without a number keeps the number already on file.
-        if g_id or match is None:
-            fields.update(id_cols)
-        if phone or match is None:
-            fields.update(phone_cols)
+        match, fields = match_guardian(
+            existing, {id(r) for r in existing if r.pk in kept}, guardian, g_id, phone
+        )
         if match is None:
             match = Guardian.objects.create(household=household, **fields)
             existing.append(match)
