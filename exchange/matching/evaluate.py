@@ -1,6 +1,7 @@
 """Evaluate the linkage engine (and optionally Splink) on synthetic data with known truth.
 
     python -m exchange.matching.evaluate --registry 200000 --feed 50000 --seed 1 [--splink] [--json OUT]
+    python -m exchange.matching.evaluate ... --engines splink   # one engine per process (own peak)
     python -m exchange.matching.evaluate --fit --registry 200000 --feed 50000 --seed 0   # refit params.json
 
 Precision counts automatic links only; recall is over rows whose child is in
@@ -375,6 +376,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--feed", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--splink", action="store_true", help="also run Splink (DuckDB) on the same data")
+    parser.add_argument(
+        "--engines",
+        default=None,
+        help="comma-separated engines to run: ours, splink (default: ours, plus splink with --splink); "
+        "one engine per process gives each its own peak memory",
+    )
     parser.add_argument("--fit", action="store_true", help="fit m/u and thresholds, write params.json")
     parser.add_argument("--json", type=Path, default=Path("linkage-evaluation.json"))
     args = parser.parse_args(argv)
@@ -387,9 +394,17 @@ def main(argv: list[str] | None = None) -> int:
         params.save(PARAMS_PATH)
         print(f"wrote {PARAMS_PATH}: {params.meta}")
         return 0
-    keep: dict | None = {} if args.splink else None
-    results = {"ours": run_ours(data, keep=keep)}
-    if args.splink:
+    engines = (args.engines or ("ours,splink" if args.splink else "ours")).split(",")
+    unknown = set(engines) - {"ours", "splink"}
+    if unknown:
+        parser.error(f"unknown engine(s): {', '.join(sorted(unknown))}")
+    results = {}
+    keep: dict | None = {} if "splink" in engines else None
+    if "ours" in engines:
+        results["ours"] = run_ours(data, keep=keep)
+    else:
+        keep = {"registry": data.registry}
+    if "splink" in engines:
         # Splink works from its own tables: the registry's Person records are no longer needed.
         data.registry = []
         results["splink"] = run_splink(data, prepared=keep)

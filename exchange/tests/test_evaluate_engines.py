@@ -1,0 +1,23 @@
+"""The linkage evaluation's engine choice: one engine per process, a clear error for others."""
+
+import json
+
+import pytest
+
+from exchange.matching import evaluate
+
+
+def test_ours_alone_writes_only_its_results(tmp_path):
+    out = tmp_path / "linkage.json"
+    assert evaluate.main(["--registry", "300", "--feed", "60", "--engines", "ours", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert list(report["results"]) == ["ours"]
+    assert report["results"]["ours"]["rows"] == 60
+
+
+def test_unknown_engine_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        evaluate.main(
+            ["--registry", "30", "--feed", "5", "--engines", "ours,dedupe", "--json", str(tmp_path / "x")]
+        )
+    assert "dedupe" in capsys.readouterr().err
