@@ -6,8 +6,9 @@ BENCH_IMPORT_ROWS (default 100000), BENCH_LINKAGE_REGISTRY / BENCH_LINKAGE_FEED 
 1000000 / 100000), BENCH_SPLINK=0 to leave Splink out,
 BENCH_CLIENTS (default 8), DATABASE_URL (PostgreSQL leg when set; SQLite otherwise),
 BENCH_REUSE=1 to reuse an already built database of the same size, BENCH_LINKAGE=0 to leave
-the linkage benchmark out, BENCH_LEGS=postgresql to run one database only. The figures are written after every stage, so an interrupted run
-keeps what it measured.
+the linkage benchmark out, BENCH_LEGS=postgresql to run one database only, BENCH_TOGETHER=0 to
+build the cities and run the linkage benchmark one after the other instead of side by side.
+The figures are written after every stage, so an interrupted run keeps what it measured.
 BENCH_ONLY=pages: measure only the pages on an already built database (implies BENCH_REUSE=1:
 no seeding, daily work, imports or linkage), with BENCH_SQLITE=<path> to name the SQLite file
 and BENCH_RESULTS=<path> to write the figures elsewhere than bench/results.json.
@@ -20,7 +21,6 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
 import signal
 import socket
@@ -36,17 +36,34 @@ RESULTS = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench" / "results.json
 ONLY_PAGES = os.environ.get("BENCH_ONLY") == "pages"
 
 
-def sh(args: list[str], env: dict, **kw) -> tuple[float, float, str]:
-    """Run a command; return (seconds, peak RSS MiB of the child, output tail)."""
-    started = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, **kw)  # noqa: S603
-    elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    # ru_maxrss of children is the maximum over all children so far: report it only when it grew.
-    return elapsed, max(peak, before) / 1024, (proc.stdout + proc.stderr)[-2000:]
+class Job:
+    """A command started now and collected later, with its own wall time and peak memory
+    (``os.wait4`` gives the rusage of that one child, so jobs may run side by side)."""
+
+    def __init__(self, args: list[str], env: dict) -> None:
+        self.args = args
+        self.output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in wait()
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(  # noqa: S603
+            args, env=env, cwd=ROOT, stdout=self.output, stderr=subprocess.STDOUT, text=True
+        )
+
+    def wait(self) -> tuple[float, float, str]:
+        """(seconds, peak RSS MiB, output tail); RuntimeError when the command failed."""
+        _pid, status, usage = os.wait4(self.proc.pid, 0)
+        elapsed = time.perf_counter() - self.started
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.output.seek(0)
+        text = self.output.read()
+        self.output.close()
+        if self.proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(self.args)} failed ({self.proc.returncode}):\n{text[-3000:]}")
+        return elapsed, usage.ru_maxrss / 1024, text[-2000:]
+
+
+def sh(args: list[str], env: dict) -> tuple[float, float, str]:
+    """Run a command; return (seconds, peak RSS MiB of that command, output tail)."""
+    return Job(args, env).wait()
 
 
 def free_port() -> int:
@@ -140,42 +157,49 @@ def measure_pages(env: dict, children: int, seconds: float, clients: int) -> dic
         server.wait(timeout=30)
 
 
+def start_build(env: dict, children: int) -> Job:
+    """Migrate (quick) and start the seeding of one database's city; the caller collects it."""
+    sh([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+    return Job([PY, "manage.py", "seed_demo", "--children", str(children), "--quiet"], env)
+
+
+def collect_build(job: Job, leg: dict, alongside: list[str]) -> None:
+    elapsed, peak, tail = job.wait()
+    leg["seed_demo"] = {"seconds": round(elapsed, 1), "peak_rss_mib": round(peak), "output": tail[-400:]}
+    if alongside:
+        leg["seed_demo"]["ran_alongside"] = alongside
+    print(f"  {leg['database']} seed_demo: {elapsed:.0f} s, peak {peak:.0f} MiB", flush=True)
+
+
+DAILY_STEP = re.compile(r"（(\w+)）：([\d.]+) 秒，(.+)")
+
+
+def measure_daily(env: dict) -> dict:
+    """The next business day's run, as the deployment's timer starts it: ``run_daily`` (all steps
+    in one process), with each step's seconds from its output."""
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    try:
+        elapsed, peak, tail = sh([PY, "manage.py", "run_daily", "--on", tomorrow, "--force"], env)
+    except RuntimeError as exc:
+        return {"error": str(exc)[-500:]}
+    steps = {m[1]: {"seconds": float(m[2]), "outcome": m[3].strip()} for m in DAILY_STEP.finditer(tail)}
+    return {"on": tomorrow, "seconds": round(elapsed, 1), "peak_rss_mib": round(peak), "steps": steps}
+
+
 def run_leg(
     label: str, database_url: str | None, children: int, seconds: float, clients: int, leg: dict, save
 ) -> dict:
-    """Measure one database; ``leg`` is filled stage by stage and ``save()`` writes the figures."""
+    """Measure one database's built city; ``leg`` is filled stage by stage and ``save()`` writes
+    the figures."""
     env = environment(database_url)
-    leg.update({"database": label, "children": children})
-    print(f"== {label}: building a city of {children} children", flush=True)
-    reuse = os.environ.get("BENCH_REUSE") == "1" or ONLY_PAGES
+    print(f"== {label}: measuring a city of {children} children", flush=True)
     sh([PY, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
-    if ONLY_PAGES:
-        leg["http"] = measure_pages(env, children, seconds, clients)
-        return leg
-    if not reuse:
-        sh([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
-        elapsed, peak, tail = sh([PY, "manage.py", "seed_demo", "--children", str(children), "--quiet"], env)
-        leg["seed_demo"] = {"seconds": round(elapsed, 1), "peak_rss_mib": round(peak), "output": tail[-400:]}
-        print(f"  seed_demo: {elapsed:.0f} s, peak {peak:.0f} MiB", flush=True)
+    if not ONLY_PAGES:
+        leg["daily"] = measure_daily(env)
+        print(f"  run_daily: {leg['daily']}", flush=True)
         save()
-    leg["daily"] = {}
-    for command in ("recompute_status", "care_daily", "recompute_entitlements", "stats_refresh"):
-        try:
-            elapsed, peak, _ = sh([PY, "manage.py", command], env)
-            leg["daily"][command] = {"seconds": round(elapsed, 1), "peak_rss_mib": round(peak)}
-        except RuntimeError as exc:
-            leg["daily"][command] = {"error": str(exc)[-300:]}
-        print(f"  {command}: {leg['daily'][command]}", flush=True)
-    # The same four steps as the deployment runs them: one process, one after the other.
-    try:
-        elapsed, peak, _ = sh([PY, "manage.py", "run_daily", "--force"], env)
-        leg["daily"]["run_daily"] = {"seconds": round(elapsed, 1), "peak_rss_mib": round(peak)}
-    except RuntimeError as exc:
-        leg["daily"]["run_daily"] = {"error": str(exc)[-300:]}
-    print(f"  run_daily: {leg['daily']['run_daily']}", flush=True)
-    save()
-    leg["imports"] = measure_imports(env)
-    save()
+        leg["imports"] = measure_imports(env)
+        save()
     leg["http"] = measure_pages(env, children, seconds, clients)
     save()
     return leg
@@ -230,34 +254,37 @@ def measure_imports(env: dict) -> dict:
     return out
 
 
-def measure_linkage() -> dict:
-    """The linkage engine against Splink (DuckDB) on the same synthetic registry and noisy feed."""
+def start_linkage() -> list[tuple[str, Job, Path]]:
+    """The linkage engine and Splink (DuckDB) on the same synthetic registry and noisy feed, each
+    in its own process (its own peak memory); the caller collects them with ``collect_linkage``."""
     registry = os.environ.get("BENCH_LINKAGE_REGISTRY", "1000000")
     feed = os.environ.get("BENCH_LINKAGE_FEED", "100000")
-    out = Path(tempfile.mkdtemp(prefix="linkage-")) / "linkage.json"
-    args = [
-        PY,
-        "-m",
-        "exchange.matching.evaluate",
-        "--registry",
-        registry,
-        "--feed",
-        feed,
-        "--seed",
-        "1",
-        "--json",
-        str(out),
-    ]
-    if os.environ.get("BENCH_SPLINK", "1") == "1":
-        args.append("--splink")
-    try:
-        elapsed, peak, _tail = sh(args, dict(os.environ))
-        report = json.loads(out.read_text())
-        report["seconds"] = round(elapsed, 1)
-        print(f"  linkage: {registry} registry / {feed} feed in {elapsed:.0f} s", flush=True)
-        return report
-    except Exception as exc:  # noqa: BLE001 - report and go on
-        return {"error": str(exc)[-500:]}
+    engines = ["ours", "splink"] if os.environ.get("BENCH_SPLINK", "1") == "1" else ["ours"]
+    out = Path(tempfile.mkdtemp(prefix="linkage-"))
+    jobs = []
+    for engine in engines:
+        args = [PY, "-m", "exchange.matching.evaluate", "--registry", registry, "--feed", feed]
+        args += ["--seed", "1", "--engines", engine, "--json", str(out / f"{engine}.json")]
+        jobs.append((engine, Job(args, dict(os.environ)), out / f"{engine}.json"))
+    return jobs
+
+
+def collect_linkage(jobs: list[tuple[str, Job, Path]], alongside: list[str]) -> dict:
+    report: dict = {"results": {}, "seconds": {}, "peak_rss_mib": {}}
+    for engine, job, path in jobs:
+        try:
+            elapsed, peak, _tail = job.wait()
+            part = json.loads(path.read_text())
+            report.update({k: part[k] for k in ("registry", "feed", "seed")})
+            report["results"].update(part["results"])
+            report["seconds"][engine] = round(elapsed, 1)
+            report["peak_rss_mib"][engine] = round(peak)
+            print(f"  linkage ({engine}): {elapsed:.0f} s, peak {peak:.0f} MiB", flush=True)
+        except Exception as exc:  # noqa: BLE001 - report and go on
+            report["results"][engine] = {"error": str(exc)[-500:]}
+    if alongside:
+        report["ran_alongside"] = alongside
+    return report
 
 
 def machine() -> dict:
@@ -278,6 +305,9 @@ def main() -> None:
     children = int(os.environ.get("BENCH_CHILDREN", "1000000"))
     seconds = float(os.environ.get("BENCH_SECONDS", "20"))
     clients = int(os.environ.get("BENCH_CLIENTS", "8"))
+    reuse = os.environ.get("BENCH_REUSE") == "1" or ONLY_PAGES
+    linkage = not ONLY_PAGES and os.environ.get("BENCH_LINKAGE", "1") == "1"
+    started = time.perf_counter()
     results = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -286,11 +316,12 @@ def main() -> None:
     sqlite_dir = ROOT / "var" / "bench"
     sqlite_dir.mkdir(parents=True, exist_ok=True)
     sqlite_path = Path(os.environ.get("BENCH_SQLITE") or sqlite_dir / f"bench-{children}.sqlite3")
-    if os.environ.get("BENCH_REUSE") != "1" and not ONLY_PAGES:
+    if not reuse:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
 
     def save() -> None:
+        results["seconds"] = round(time.perf_counter() - started, 1)
         RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
 
     legs = [("sqlite", f"sqlite:///{sqlite_path}")]
@@ -298,20 +329,56 @@ def main() -> None:
         legs.append(("postgresql", os.environ["DATABASE_URL"]))
     wanted = os.environ.get("BENCH_LEGS", "sqlite,postgresql").split(",")
     legs = [(label, url) for label, url in legs if label in wanted]
-    for label, url in legs:
-        leg: dict = {}
-        results["legs"].append(leg)
+    for label, _url in legs:
+        results["legs"].append({"database": label, "children": children})
+
+    # Stage 1, side by side: the cities' builds and the linkage benchmark use the two cores
+    # together (each job's own time and peak are recorded, with what ran beside it). The
+    # measurements that follow — daily work, imports, pages — run one at a time.
+    together = os.environ.get("BENCH_TOGETHER", "1") == "1"
+    jobs: list = []
+    names = [f"seed_demo ({label})" for label, _ in legs] if not reuse else []
+    if linkage and together:
+        names.append("linkage")
+    if not reuse:
+        print(
+            f"== building cities of {children} children: {', '.join(label for label, _ in legs)}", flush=True
+        )
+        for (label, url), leg in zip(legs, results["legs"], strict=True):
+            job = start_build(environment(url), children)
+            if together:
+                jobs.append((leg, job, label))
+            else:
+                collect_build(job, leg, [])
+                save()
+    linkage_jobs = start_linkage() if linkage and together else []
+    for leg, job, label in jobs:
+        collect_build(job, leg, [n for n in names if label not in n] if len(names) > 1 else [])
+        save()
+    if linkage_jobs:
+        results["linkage"] = collect_linkage(linkage_jobs, [n for n in names if n != "linkage"])
+        save()
+    for (label, url), leg in zip(legs, results["legs"], strict=True):
         run_leg(label, url, children, seconds, clients, leg, save)
-    if not ONLY_PAGES and os.environ.get("BENCH_LINKAGE", "1") == "1":
-        results["linkage"] = measure_linkage()
+    if linkage and not together:
+        results["linkage"] = collect_linkage(start_linkage(), [])
     save()
     print_table(results)
-    print(f"figures written to {RESULTS}")
+    print(f"figures written to {RESULTS} ({results['seconds']:.0f} s in all)")
 
 
 def print_table(results: dict) -> None:
     for leg in results["legs"]:
         print(f"\n{leg['database']} — {leg['children']} children")
+        seed = leg.get("seed_demo", {})
+        if seed:
+            print(f"seed_demo: {seed.get('seconds')} s, peak {seed.get('peak_rss_mib')} MiB")
+        daily = leg.get("daily", {})
+        if daily:
+            steps = ", ".join(f"{k} {v['seconds']} s" for k, v in daily.get("steps", {}).items())
+            print(f"run_daily: {daily.get('seconds', daily.get('error'))} s ({steps})")
+        for kind, figures in leg.get("imports", {}).items():
+            print(f"import {kind}: {figures}")
         print(f"{'page':<24}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'p95×bare':>10}")
         for name, f in leg.get("http", {}).get("pages", {}).items():
             if "p95_ms" in f:
@@ -321,6 +388,9 @@ def print_table(results: dict) -> None:
                 )
             else:
                 print(f"{name:<24} {f}")
+    for engine, figures in results.get("linkage", {}).get("results", {}).items():
+        keys = ("precision", "recall", "f1", "review_rate", "peak_rss_mb")
+        print(f"linkage {engine}: " + ", ".join(f"{k} {figures.get(k)}" for k in keys))
 
 
 if __name__ == "__main__":
