@@ -193,15 +193,18 @@ def has_capability(user, capability: str) -> bool:
 # ---------------------------------------------------------------- children
 
 
-def child_scope_q(scope: Scope, *, prefix: str = "") -> Q | None:
+def child_scope_q(scope: Scope, *, prefix: str = "", child_id: str = "") -> Q | None:
     """The condition on a child (reached through ``prefix``, e.g. "child__") for a scope.
 
     None means "everything" (city-wide); an empty Q that matches nothing is returned
-    as ``Q(pk__in=[])`` so that callers never fail open.
+    as ``Q(pk__in=[])`` so that callers never fail open. ``child_id`` names the child's id
+    (default ``{prefix}pk``), for rows that keep their own copies of the child's
+    ``township_id``, ``village_id`` and ``school_id`` (then ``prefix`` is "").
     """
     if scope.city:
         return None
-    q = Q(**{f"{prefix}pk__in": []})
+    pk = child_id or f"{prefix}pk"
+    q = Q(**{f"{pk}__in": []})
     if scope.township_ids:
         q |= Q(**{f"{prefix}township_id__in": scope.township_ids})
     if scope.village_ids:
@@ -209,7 +212,7 @@ def child_scope_q(scope: Scope, *, prefix: str = "") -> Q | None:
     if scope.school_ids:
         q |= Q(**{f"{prefix}school_id__in": scope.school_ids})
     if scope.department_ids:
-        q |= Q(**{f"{prefix}pk__in": department_shared_child_ids(scope.department_ids)})
+        q |= Q(**{f"{pk}__in": department_shared_child_ids(scope.department_ids)})
     return q
 
 
@@ -277,12 +280,21 @@ def get_child_or_404(user, pk, *, queryset: QuerySet | None = None):
         raise Http404("未找到该儿童档案，或您无权查看") from None
 
 
-def scoped_by_child(user, queryset: QuerySet, *, child_field: str = "child") -> QuerySet:
-    """Restrict any queryset of child-related rows (visits, flags, referrals…) to the user's children."""
+def scoped_by_child(user, queryset: QuerySet, *, child_field: str = "child", local: bool = False) -> QuerySet:
+    """Restrict any queryset of child-related rows (visits, flags, referrals…) to the user's children.
+
+    ``local=True`` is for a model that keeps its own copy of the child's ``township_id``,
+    ``village_id`` and ``school_id`` (kept in step with the child by its app): the same rule
+    is applied to those columns, without a join on the child, so that the model's own
+    indexes can serve the scope. A department's children still go through the child's id.
+    """
     scope = scope_of(user)
     if "registry.view" not in scope.capabilities and "services.inbox" not in scope.capabilities:
         return queryset.none()
-    q = child_scope_q(scope, prefix=f"{child_field}__")
+    if local:
+        q = child_scope_q(scope, child_id=f"{child_field}_id")
+    else:
+        q = child_scope_q(scope, prefix=f"{child_field}__")
     return queryset if q is None else queryset.filter(q)
 
 

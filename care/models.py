@@ -211,10 +211,42 @@ class CareStatus(models.Model):
     update a child's row in their transaction, and the daily task recomputes every row
     in bulk (rules change by effective date, statuses change with the registry).
     Overdue is not stored: it is ``next_*_due < today``, computed at read time.
+
+    The child's township, village and school are copied here (written by the same refreshes
+    that every change of a child's facts sets off, registry.hooks → care.hooks), so that a
+    director's work list is scoped by this table's own indexes (access.policy's
+    ``scoped_by_child(..., local=True)``) instead of joining every child of the villages.
+    A closed file needs no copy: ``needs_visit`` and ``key_attention`` are false for it.
     """
 
     child = models.OneToOneField(
         "registry.Child", on_delete=models.CASCADE, primary_key=True, related_name="care_status"
+    )
+    # Copies of the child's columns: no foreign-key constraint of their own (the child's hold),
+    # no single-column index (the work-list indexes below lead with them).
+    township = models.ForeignKey(
+        "places.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    village = models.ForeignKey(
+        "places.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    school = models.ForeignKey(
+        "schools.School",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     needs_visit = models.BooleanField(_("需定期走访"), default=False)
     key_attention = models.BooleanField(_("重点关注"), default=False)
@@ -232,6 +264,33 @@ class CareStatus(models.Model):
         indexes = [
             models.Index(fields=["needs_visit", "next_visit_due"], name="care_status_visit_due"),
             models.Index(fields=["key_attention", "next_contact_due"], name="care_status_contact_due"),
+            # A village's or township's work lists: each tab's page is a range of one of these in
+            # the list's order (the child breaks ties), each tab's count an index-only count;
+            # ``last_home_visit_on`` is carried for the never-visited tab. Partial on the flag
+            # each list requires: SQLite cannot use a boolean column of an index as an equality
+            # (Django writes ``WHERE needs_visit``), and the contact indexes hold a few percent.
+            # The flag is carried as well: SQLite reads a column of the query's WHERE from the
+            # table unless the index holds it, even when the index's condition implies it.
+            models.Index(
+                fields=["village", "next_visit_due", "child", "last_home_visit_on", "needs_visit"],
+                condition=Q(needs_visit=True),
+                name="care_status_village_visit",
+            ),
+            models.Index(
+                fields=["village", "next_contact_due", "child", "key_attention"],
+                condition=Q(key_attention=True),
+                name="care_status_village_contact",
+            ),
+            models.Index(
+                fields=["township", "next_visit_due", "child", "last_home_visit_on", "needs_visit"],
+                condition=Q(needs_visit=True),
+                name="care_status_township_visit",
+            ),
+            models.Index(
+                fields=["township", "next_contact_due", "child", "key_attention"],
+                condition=Q(key_attention=True),
+                name="care_status_township_contact",
+            ),
         ]
 
 

@@ -39,15 +39,12 @@ WORKLISTS = {
 
 
 def care_status_visible(user) -> QuerySet:
-    """The summary rows of the user's children. ``needs_visit`` and ``key_attention`` are already
-    false for files closed before the last refresh; the join on the child, which scoped users
-    pay anyway, also drops files closed since. A city-wide user skips the join, so that the
-    city's counts over 1,000,000 rows stay index-only (a file closed today leaves them at the
-    next daily run)."""
-    qs = scoped_by_child(user, CareStatus.objects.all())
-    if scope_of(user).city:
-        return qs
-    return qs.filter(child__closed_at__isnull=True)
+    """The summary rows of the user's children, scoped by the rows' own copies of the child's
+    township, village and school (kept in step by care.status), so that a village's or
+    township's work lists are ranges of this table's indexes, with no join on the children.
+    A closed file needs no filter here: its row is refreshed when it closes (registry.hooks),
+    and ``needs_visit`` and ``key_attention``, which every work list requires, are then false."""
+    return scoped_by_child(user, CareStatus.objects.all(), local=True)
 
 
 def worklist(user, *, which: str, on: dt.date) -> QuerySet:
@@ -72,15 +69,17 @@ def worklist(user, *, which: str, on: dt.date) -> QuerySet:
 
 
 def worklist_counts(user, *, on: dt.date) -> dict[str, int]:
-    """The four counts in one query (home cards, the work list tabs)."""
+    """The four counts (home cards, the work list tabs): the visit lists in one query and the
+    contacts in another, each an index-only count over the scope's visit or contact index."""
     end = cadence.week_end(on)
-    row = care_status_visible(user).aggregate(
-        overdue=Count("pk", filter=Q(needs_visit=True, next_visit_due__lt=on)),
-        week=Count("pk", filter=Q(needs_visit=True, next_visit_due__gte=on, next_visit_due__lte=end)),
-        never=Count("pk", filter=Q(needs_visit=True, last_home_visit_on__isnull=True)),
-        contacts=Count("pk", filter=Q(key_attention=True, next_contact_due__lte=end)),
+    rows = care_status_visible(user)
+    visits = rows.filter(needs_visit=True).aggregate(
+        overdue=Count("pk", filter=Q(next_visit_due__lt=on)),
+        week=Count("pk", filter=Q(next_visit_due__gte=on, next_visit_due__lte=end)),
+        never=Count("pk", filter=Q(last_home_visit_on__isnull=True)),
     )
-    return {k: row[k] or 0 for k in WORKLISTS}
+    visits["contacts"] = rows.filter(key_attention=True, next_contact_due__lte=end).count()
+    return {k: visits[k] or 0 for k in WORKLISTS}
 
 
 # ---------------------------------------------------------------- the register

@@ -33,6 +33,8 @@ FIELDS = (
     "next_visit_due",
     "next_contact_due",
 )
+# The child's own columns copied onto its row, so that work lists are scoped without a join.
+SCOPE_FIELDS = ("township_id", "village_id", "school_id")
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,9 @@ def refresh_child(child_id: int, *, on: dt.date | None = None, policy: Policy | 
     """Recompute one child's row (called inside the write services' transactions)."""
     on = on or timezone.localdate()
     policy = policy or load_policy(on)
-    child = Child.objects.values("migrant_status", "closed_at", "migrant_from", "created_at").get(pk=child_id)
+    child = Child.objects.values(
+        "migrant_status", "closed_at", "migrant_from", "created_at", *SCOPE_FIELDS
+    ).get(pk=child_id)
     home, contact = _visit_aggregates(policy, child_id=child_id).get(child_id, (None, None))
     since = _flag_since(child_id=child_id).get(child_id)
     values = compute(
@@ -149,7 +153,12 @@ def refresh_child(child_id: int, *, on: dt.date | None = None, policy: Policy | 
         key_attention_since=since,
     )
     status, _created = CareStatus.objects.update_or_create(
-        child_id=child_id, defaults={**dict(zip(FIELDS, values, strict=True)), "refreshed_on": on}
+        child_id=child_id,
+        defaults={
+            **dict(zip(FIELDS, values, strict=True)),
+            **{name: child[name] for name in SCOPE_FIELDS},
+            "refreshed_on": on,
+        },
     )
     return status
 
@@ -209,17 +218,17 @@ class _Evaluator:
 
 def _refresh_rows(children: list[tuple], evaluator: _Evaluator, on: dt.date, **child_filter) -> int:
     """Recompute the rows of ``children`` (pk, migrant_status, closed_at, migrant_from,
-    created_at), whose visits, flags and summary rows ``child_filter`` selects; upsert the
-    rows that changed and return how many."""
+    created_at, township_id, village_id, school_id), whose visits, flags and summary rows
+    ``child_filter`` selects; upsert the rows that changed and return how many."""
     visits = _visit_aggregates(evaluator.policy, **child_filter)
     flags = _flag_since(**child_filter)
     existing = {
         row[0]: tuple(row[1:])
-        for row in CareStatus.objects.filter(**child_filter).values_list("child_id", *FIELDS)
+        for row in CareStatus.objects.filter(**child_filter).values_list("child_id", *FIELDS, *SCOPE_FIELDS)
     }
     migrant_value = MigrantStatus.MIGRANT
     rows = []
-    for pk, migrant_status, closed_at, migrant_from, created_at in children:
+    for pk, migrant_status, closed_at, migrant_from, created_at, *scope in children:
         home, contact = visits.get(pk, (None, None))
         values = evaluator.values(
             migrant_status == migrant_value,
@@ -230,20 +239,27 @@ def _refresh_rows(children: list[tuple], evaluator: _Evaluator, on: dt.date, **c
             contact,
             flags.get(pk),
         )
-        if existing.get(pk) != values:
-            rows.append(CareStatus(child_id=pk, refreshed_on=on, **dict(zip(FIELDS, values, strict=True))))
+        if existing.get(pk) != (*values, *scope):
+            rows.append(
+                CareStatus(
+                    child_id=pk,
+                    refreshed_on=on,
+                    **dict(zip(FIELDS, values, strict=True)),
+                    **dict(zip(SCOPE_FIELDS, scope, strict=True)),
+                )
+            )
     if rows:
         CareStatus.objects.bulk_create(
             rows,
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["child"],
-            update_fields=[*FIELDS, "refreshed_on"],
+            update_fields=[*FIELDS, *(name.removesuffix("_id") for name in SCOPE_FIELDS), "refreshed_on"],
         )
     return len(rows)
 
 
-_CHILD_COLUMNS = ("pk", "migrant_status", "closed_at", "migrant_from", "created_at")
+_CHILD_COLUMNS = ("pk", "migrant_status", "closed_at", "migrant_from", "created_at", *SCOPE_FIELDS)
 
 
 def refresh_all(*, on: dt.date, chunk: int = CHUNK, progress=None) -> dict:

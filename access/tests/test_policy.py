@@ -1,5 +1,6 @@
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from access import policy
 from accounts.models import User
@@ -110,3 +111,31 @@ def test_child_in_scope_of_liaison_follows_referrals(city, children):
         created_by=city.admin,
     )
     assert policy.child_in_scope(city.edu_liaison, child)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_scoping_by_a_rows_own_scope_columns_agrees_with_the_join(city, children, persona):
+    """``scoped_by_child(..., local=True)`` (the care summary rows' copies of the child's
+    township, village and school) returns the same rows as the rule applied through the child."""
+    from care.models import CareStatus
+    from care.status import refresh_all
+    from servicelist.models import Referral
+
+    today = timezone.localdate()
+    user = getattr(city, persona)
+    school = city.teacher.assignments.get().school
+    pupil = make_child(village=city.duobao_village, name="李四", school=school)
+    make_child(village=city.yuekou_other_village, name="李五", closed_at=today, close_reason="moved_away")
+    Referral.objects.create(
+        child=children["duobao"],
+        department=city.edu_liaison.assignments.get().department,
+        reason="测试转介",
+        deadline=pupil.birth_date,
+        created_by=city.admin,
+    )
+    refresh_all(on=today)
+    rows = CareStatus.objects.all()
+    joined = set(policy.scoped_by_child(user, rows).values_list("child_id", flat=True))
+    local = set(policy.scoped_by_child(user, rows, local=True).values_list("child_id", flat=True))
+    assert local == joined
+    assert joined == set(policy.children_visible(user).values_list("pk", flat=True))
