@@ -19,10 +19,10 @@ def sections(user, child) -> list[dict]:
     if not (has_capability(user, "schools.view") or has_capability(user, "registry.view")):
         return []
     counts = child_activity_counts(child)
-    latest = list(
-        activities_visible(user).filter(participations__child=child).select_related("school", "unit")[:10]
-    )
     total = sum(n for _label, n in counts)
+    # The latest are some of the counted activities (the list shows only their date, type and
+    # title): none counted, none to list.
+    latest = list(activities_visible(user).filter(participations__child=child)[:10]) if total else []
     html = render_to_string(
         "schools/_file_section.html",
         {
