@@ -9,14 +9,15 @@ def sections(user, child) -> list:
     from registry.sections import Section
 
     data = child_feed_file(user, child)
-    effects, health, tasks = list(data["effects"]), list(data["health"]), list(data["tasks"])
+    # Read only as many rows as the section shows (the feeds page has them all).
+    effects, health, tasks = list(data["effects"][:10]), list(data["health"][:3]), list(data["tasks"][:5])
     if not (effects or health or tasks):
         return []
     return [
         Section(
             title="部门数据",
             template="exchange/_file_section.html",
-            context={"effects": effects[:10], "health": health[:3], "tasks": tasks[:5], "child": child},
+            context={"effects": effects, "health": health, "tasks": tasks, "child": child},
             order=60,
         )
     ]
