@@ -63,24 +63,29 @@ def versions() -> QuerySet:
 # ---------------------------------------------------------------- a child
 
 
+def entitlement_rows_of(*, user, child) -> QuerySet:
+    """A child's entitlements with their list version, without the services (for a caller that
+    takes the services from the published list, e.g. the file page)."""
+    qs = Entitlement.objects.filter(child=child).select_related("version").order_by("no")
+    return scoped_by_child(user, qs)
+
+
 def entitlements_of(*, user, child) -> QuerySet:
     """A child's entitlements (the child was fetched with get_child_or_404, so is in scope)."""
-    qs = (
-        Entitlement.objects.filter(child=child)
-        .select_related("service", "version")
+    return (
+        entitlement_rows_of(user=user, child=child)
+        .select_related("service")
         .prefetch_related(
             Prefetch(
                 "service__department_links",
                 queryset=ServiceDepartment.objects.select_related("department").order_by("position"),
             )
         )
-        .order_by("no")
     )
-    return scoped_by_child(user, qs)
 
 
 def referrals_of(*, user, child) -> QuerySet:
-    qs = Referral.objects.filter(child=child).select_related("department", "service", "created_by")
+    qs = Referral.objects.filter(child=child).select_related("department", "service")
     return scoped_by_child(user, qs)
 
 
