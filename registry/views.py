@@ -168,9 +168,8 @@ def child_detail(request, pk):
             "guardians": child.household.guardians.all(),
             "siblings": selectors.children_visible_siblings(user, child),
             "documents": child.documents.select_related("uploaded_by"),
-            "transfers": child.transfers.select_related(
-                "from_township", "to_township", "to_village", "requested_by", "decided_by"
-            ),
+            # The list shows the places, not who asked or decided.
+            "transfers": child.transfers.select_related("from_township", "to_township", "to_village"),
             "census_tasks": census,
             "history": selectors.change_history(user, child),
             "sections": rendered_sections(request, child),
