@@ -19,7 +19,6 @@ from django.utils.module_loading import import_string
 
 from care import cadence
 from care.models import CareStatus, Notification
-from registry.models import Child
 
 DEFAULT_BACKENDS = ["care.notify.InAppBackend"]
 
@@ -53,24 +52,22 @@ def counts_by_village(on: dt.date) -> dict[tuple[int | None, int], dict[str, int
     has something due (a village with nothing due by the end of the week has no entry).
 
     Only rows due by the end of the week can count, so they are read through the due-date
-    indexes and joined to their children, instead of joining every child of the city (the
-    CROSS JOIN keeps SQLite's planner from starting at the children; PostgreSQL plans it as an
-    ordinary join).
+    indexes; the rows carry their child's village and township (care.status), so no child is
+    joined, and a closed file's row has neither duty. The flags are compared to a value
+    (``needs_visit = true``) so that SQLite can use the (flag, due date) indexes.
     """
     end = cadence.week_end(on)
     status = connection.ops.quote_name(CareStatus._meta.db_table)
-    child = connection.ops.quote_name(Child._meta.db_table)
     sql = f"""
-        SELECT c.village_id, c.township_id,
+        SELECT s.village_id, s.township_id,
             SUM(CASE WHEN s.needs_visit = %s AND s.next_visit_due < %s THEN 1 ELSE 0 END),
             SUM(CASE WHEN s.needs_visit = %s AND s.next_visit_due >= %s AND s.next_visit_due <= %s
                 THEN 1 ELSE 0 END),
             SUM(CASE WHEN s.key_attention = %s AND s.next_contact_due <= %s THEN 1 ELSE 0 END)
-        FROM {status} s CROSS JOIN {child} c
-        WHERE c.id = s.child_id AND c.closed_at IS NULL
-            AND ((s.needs_visit = %s AND s.next_visit_due <= %s)
-                OR (s.key_attention = %s AND s.next_contact_due <= %s))
-        GROUP BY c.village_id, c.township_id
+        FROM {status} s
+        WHERE (s.needs_visit = %s AND s.next_visit_due <= %s)
+            OR (s.key_attention = %s AND s.next_contact_due <= %s)
+        GROUP BY s.village_id, s.township_id
     """  # noqa: S608 - fixed identifiers, values as parameters
     params = [True, on, True, on, end, True, end, True, end, True, end]
     with connection.cursor() as cursor:

@@ -14,6 +14,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Case, Max, Min, When
 from django.utils import timezone
 
@@ -105,7 +107,7 @@ def compute(
 
 
 def _visit_aggregates(policy: Policy, **child_filter) -> dict[int, tuple]:
-    rows = (
+    rows = _driver_rows(
         Visit.objects.filter(**child_filter)
         .values("child_id")
         .annotate(
@@ -114,7 +116,8 @@ def _visit_aggregates(policy: Policy, **child_filter) -> dict[int, tuple]:
         )
         .values_list("child_id", "last_home", "last_contact")
     )
-    return {child_id: (home, contact) for child_id, home, contact in rows}
+    day = _Days()
+    return {child_id: (day(home), day(contact)) for child_id, home, contact in rows}
 
 
 def _flag_since(**child_filter) -> dict[int, dt.date]:
@@ -130,7 +133,38 @@ def _flag_since(**child_filter) -> dict[int, dt.date]:
 def _created_on(value) -> dt.date | None:
     if value is None:
         return None
+    if settings.USE_TZ and timezone.is_naive(value):
+        # SQLite's driver returns the stored UTC time naive (see _driver_rows): made aware the
+        # way Django's own converter does.
+        value = timezone.make_aware(value, connection.timezone)
     return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+
+
+class _Days(dict):
+    """Dates from a driver's values: SQLite returns a computed date (an aggregate) as text,
+    PostgreSQL a date. A city's dates fall on a few thousand days: each text is parsed once."""
+
+    def __call__(self, value):
+        if value is None or isinstance(value, dt.date):
+            return value
+        try:
+            return self[value]
+        except KeyError:
+            day = self[value] = dt.date.fromisoformat(value)
+            return day
+
+
+def _driver_rows(queryset) -> list[tuple]:
+    """The rows of a ``values_list`` of plain columns as the database driver returns them.
+
+    Django's converters run in Python once per value, and on a full refresh they cost more than
+    the queries: for plain columns the drivers already return dates, booleans and numbers
+    (SQLite's through the declared column types; its datetimes come naive, see ``_created_on``).
+    Tested equal to ``values_list`` on SQLite and PostgreSQL."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def refresh_child(child_id: int, *, on: dt.date | None = None, policy: Policy | None = None) -> CareStatus:
@@ -223,18 +257,22 @@ def _refresh_rows(children: list[tuple], evaluator: _Evaluator, on: dt.date, **c
     visits = _visit_aggregates(evaluator.policy, **child_filter)
     flags = _flag_since(**child_filter)
     existing = {
-        row[0]: tuple(row[1:])
-        for row in CareStatus.objects.filter(**child_filter).values_list("child_id", *FIELDS, *SCOPE_FIELDS)
+        row[0]: row[1:]
+        for row in _driver_rows(
+            CareStatus.objects.filter(**child_filter).values_list("child_id", *FIELDS, *SCOPE_FIELDS)
+        )
     }
     migrant_value = MigrantStatus.MIGRANT
     rows = []
     for pk, migrant_status, closed_at, migrant_from, created_at, *scope in children:
         home, contact = visits.get(pk, (None, None))
+        migrant, open_ = migrant_status == migrant_value, closed_at is None
         values = evaluator.values(
-            migrant_status == migrant_value,
-            closed_at is None,
+            migrant,
+            open_,
             migrant_from,
-            _created_on(created_at),
+            # Read only where it is the basis (a migrant child without a date of becoming one).
+            _created_on(created_at) if migrant and open_ and migrant_from is None else None,
             home,
             contact,
             flags.get(pk),
@@ -272,7 +310,7 @@ def refresh_all(*, on: dt.date, chunk: int = CHUNK, progress=None) -> dict:
     last_id = 0
     seen = changed = 0
     while True:
-        children = list(
+        children = _driver_rows(
             Child.objects.filter(pk__gt=last_id).order_by("pk").values_list(*_CHILD_COLUMNS)[:chunk]
         )
         if not children:
@@ -295,6 +333,6 @@ def refresh_children(child_ids: Iterable[int], *, on: dt.date | None = None, chu
     changed = 0
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
-        children = list(Child.objects.filter(pk__in=part).order_by().values_list(*_CHILD_COLUMNS))
+        children = _driver_rows(Child.objects.filter(pk__in=part).order_by().values_list(*_CHILD_COLUMNS))
         changed += _refresh_rows(children, evaluator, on, child_id__in=part)
     return {"children": len(ids), "changed": changed}

@@ -17,6 +17,7 @@ from care.models import CareStatus
 from care.status import refresh_all, refresh_children
 from common.testing import make_child
 from registry.bulk import children_update_many
+from registry.models import Child
 from registry.services import (
     child_close,
     child_register,
@@ -102,9 +103,7 @@ def test_refreshes_copy_the_childs_township_village_and_school(city, today):
         school.pk,
     )
     # A write that bypassed the services is put right by the next refresh of the child.
-    type(child).objects.filter(pk=child.pk).update(
-        township=city.duobao, village=city.duobao_village, school=None
-    )
+    Child.objects.filter(pk=child.pk).update(township=city.duobao, village=city.duobao_village, school=None)
     assert refresh_children([child.pk], on=today)["changed"] == 1
     status.refresh_from_db()
     assert (status.township_id, status.village_id, status.school_id) == (
@@ -122,3 +121,35 @@ def test_directors_work_list_does_not_join_the_children(city, today):
         list(selectors.worklist(city.yuekou_director, which="overdue", on=today).values_list("pk"))
     assert len(queries) == 3
     assert all("registry_child" not in query["sql"] for query in queries)
+
+
+def test_daily_reminder_counts_follow_the_moved_child(city, other_director, today):
+    from care.notify import counts_by_village
+
+    child = _registered(city)
+    never_visited = {"overdue", "week"}  # registered two years after arrival: due long ago
+    before = counts_by_village(today)
+    assert sum(before[(city.yuekou_community.pk, city.yuekou.pk)][k] for k in never_visited) == 1
+    data = dataclasses.replace(input_from_child(child), village_id=city.yuekou_other_village.pk)
+    child_update(actor=city.yuekou_supervisor, child=child, data=data)
+    after = counts_by_village(today)
+    assert (city.yuekou_community.pk, city.yuekou.pk) not in after
+    assert sum(after[(city.yuekou_other_village.pk, city.yuekou.pk)][k] for k in never_visited) == 1
+    child_close(actor=city.yuekou_supervisor, child=child, reason="moved_away", destination="湖北省武汉市")
+    assert counts_by_village(today) == {}
+
+
+def test_driver_rows_equal_the_orms_rows(city, today):
+    from care.status import _CHILD_COLUMNS, FIELDS, SCOPE_FIELDS, _created_on, _driver_rows
+
+    school = city.teacher.assignments.get().school
+    make_child(village=city.yuekou_community, school=school)
+    make_child(village=city.duobao_village, closed_at=today, close_reason="moved_away")
+    refresh_all(on=today)
+    statuses = CareStatus.objects.order_by("pk").values_list("child_id", *FIELDS, *SCOPE_FIELDS)
+    assert _driver_rows(statuses) == list(statuses)
+    children = Child.objects.order_by("pk").values_list(*_CHILD_COLUMNS)
+    raw, orm = _driver_rows(children), list(children)
+    created = _CHILD_COLUMNS.index("created_at")
+    assert [r[:created] + r[created + 1 :] for r in raw] == [r[:created] + r[created + 1 :] for r in orm]
+    assert [_created_on(r[created]) for r in raw] == [_created_on(r[created]) for r in orm]
