@@ -113,8 +113,22 @@ class _Families:
 
     # reading
 
-    def load(self, *, household_ids: set[int], phone_hashes: set[str], id_hashes: set[str]) -> None:
-        """The households of ``household_ids`` and of every guardian with one of the hashes."""
+    def adopt(self, households: Iterable[Household]) -> None:
+        """Households already read (with the batch's children), one object per household."""
+        for household in households:
+            if household.pk not in self.keys:
+                self._add_household(household)
+
+    def load(
+        self,
+        *,
+        household_ids: set[int],
+        phone_hashes: set[str],
+        id_hashes: set[str],
+        guardians: bool = True,
+    ) -> None:
+        """The households of ``household_ids`` and of every guardian with one of the hashes;
+        without ``guardians`` (no input of the batch names any) their guardians are not read."""
         q = Q(pk__in=[])
         if phone_hashes:
             q |= Q(phone_hash__in=sorted(phone_hashes))
@@ -124,11 +138,13 @@ class _Families:
             household_ids = household_ids | set(
                 Guardian.objects.filter(q).values_list("household_id", flat=True)
             )
-        household_ids = household_ids - set(self.keys)
-        if not household_ids:
+        missing = household_ids - set(self.keys)
+        if missing:
+            for household in Household.objects.filter(pk__in=sorted(missing)):
+                self._add_household(household)
+        household_ids = {pk for pk in household_ids if pk in self.keys and not self.members[self.keys[pk]]}
+        if not household_ids or not guardians:
             return
-        for household in Household.objects.filter(pk__in=sorted(household_ids)):
-            self._add_household(household)
         for guardian in Guardian.objects.filter(household_id__in=sorted(household_ids)).order_by(
             "household_id", "-is_primary", "id"
         ):
@@ -478,9 +494,16 @@ def _update(pairs, expected, current: dict[int, Child], lookups: _Lookups, on: d
             owners.setdefault(c.id_hash, c)
 
     families = _Families()
+    families.adopt(c.household for c in current.values())
     phones, ids = _guardian_hashes(c for c in checked_of.values() if isinstance(c, dict))
     families.load(
-        household_ids={c.household_id for c in current.values()}, phone_hashes=phones, id_hashes=ids
+        household_ids={c.household_id for c in current.values()},
+        phone_hashes=phones,
+        id_hashes=ids,
+        # Guardians only change through an input that names them (department feeds name none):
+        # without any, the before and after snapshots list the same guardians, which the diff
+        # drops, and reading (and decrypting) them would be wasted.
+        guardians=any(data.guardians for _child, data in pairs),
     )
     for c in current.values():
         c.household = families.households[families.keys[c.household_id]]
@@ -513,12 +536,16 @@ def _update(pairs, expected, current: dict[int, Child], lookups: _Lookups, on: d
         before = snapshot(row, units=lookups.unit_names, guardians=families.guardians(key))
         fields, close, bump = update_fields(row, data, checked, on, fields=lookups.fields(data, checked))
         old_village, old_hash = row.village_id, row.id_hash
+        write = writes.setdefault(row.pk, (row, set()))[1]
         for name, value in {**fields, **close}.items():
-            setattr(row, name, value)
+            # Only the columns whose value changes are written (an unchanged ID number is not
+            # encrypted again; a feed's school change writes the school's columns).
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+                write.add(name)
         row.version += bump
         row.updated_at = now
-        write = writes.setdefault(row.pk, (row, set()))[1]
-        write.update(fields, close, ("version", "updated_at"))
+        write.update(("version", "updated_at"))
         if old_hash != row.id_hash:
             if owners.get(old_hash) is row:
                 del owners[old_hash]
