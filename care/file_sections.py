@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Exists
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -42,20 +43,25 @@ class FileSummary:
 
 
 def file_summary(child, *, on: dt.date) -> FileSummary:
-    """Three indexed reads by the child (already in the user's scope)."""
-    status = CareStatus.objects.filter(child=child).first()
-    flags = list(
+    """Indexed reads by the child (already in the user's scope). Most children have no active
+    flag and no intervention step: the summary row says, in the same query, which of the two
+    to read."""
+    flags_qs = (
         RiskFlag.objects.filter(child=child, status=RiskFlag.Status.ACTIVE)
         .select_related("category")
         .order_by("-raised_on")
     )
     # The last step taken (what care_record's steps[-1] is).
-    step = (
-        EscalationStep.objects.filter(child=child)
-        .select_related("step_type")
-        .order_by("-taken_on", "-id")
+    steps_qs = (
+        EscalationStep.objects.filter(child=child).select_related("step_type").order_by("-taken_on", "-id")
+    )
+    status = (
+        CareStatus.objects.filter(child=child)
+        .annotate(has_flags=Exists(flags_qs), has_steps=Exists(steps_qs))
         .first()
     )
+    flags = list(flags_qs) if status is None or status.has_flags else []
+    step = steps_qs.first() if status is None or status.has_steps else None
     return FileSummary(
         status=status,
         flags=flags,
