@@ -7,12 +7,17 @@ from __future__ import annotations
 def sections(user, child) -> list:
     from exchange.selectors import child_feed_file
     from registry.sections import Section
+    from registry.selectors import rows_present
 
     data = child_feed_file(user, child)
-    # Read only as many rows as the section shows (the feeds page has them all).
-    effects, health, tasks = list(data["effects"][:10]), list(data["health"][:3]), list(data["tasks"][:5])
-    if not (effects or health or tasks):
+    # Few children have any feed record: one query says which of the three lists have rows,
+    # and only those are read, each no further than the section shows (the feeds page has all).
+    has_effects, has_health, has_tasks = rows_present(child, data["effects"], data["health"], data["tasks"])
+    if not (has_effects or has_health or has_tasks):
         return []
+    effects = list(data["effects"][:10]) if has_effects else []
+    health = list(data["health"][:3]) if has_health else []
+    tasks = list(data["tasks"][:5]) if has_tasks else []
     return [
         Section(
             title="部门数据",

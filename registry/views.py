@@ -160,27 +160,37 @@ def child_detail(request, pk):
     census = (
         CensusTask.objects.filter(child=child).select_related("round", "verified_by").order_by("-round_id")
     )
+    # Most files have no documents and no transfers: one query instead of a read of each.
+    documents, transfers = child.documents.all(), child.transfers.all()
+    has_documents, has_transfers = selectors.rows_present(child, documents, transfers)
+    can_edit = can(user, "registry.edit", child)
+    can_close = can(user, "registry.close", child)
+    can_transfer = can(user, "registry.transfer", child) and child.closed_at is None
     return render(
         request,
         "registry/detail.html",
         {
             "child": child,
             "guardians": child.household.guardians.all(),
-            "siblings": selectors.children_visible_siblings(user, child),
-            "documents": child.documents.select_related("uploaded_by"),
+            # Linked by name and file number only.
+            "siblings": selectors.children_visible_siblings(user, child).only("name", "file_no"),
+            "documents": documents.select_related("uploaded_by") if has_documents else [],
             # The list shows the places, not who asked or decided.
-            "transfers": child.transfers.select_related("from_township", "to_township", "to_village"),
+            "transfers": transfers.select_related("from_township", "to_township", "to_village")
+            if has_transfers
+            else [],
             "census_tasks": census,
             "history": selectors.change_history(user, child),
             "sections": rendered_sections(request, child),
-            "can_edit": can(user, "registry.edit", child),
+            "can_edit": can_edit,
             "can_reveal": can_reveal(user, child),
-            "can_close": can(user, "registry.close", child),
-            "can_transfer": can(user, "registry.transfer", child) and child.closed_at is None,
-            "document_form": DocumentForm(),
-            "close_form": CloseForm(),
-            "reopen_form": ReopenForm(),
-            "transfer_form": TransferRequestForm(),
+            "can_close": can_close,
+            "can_transfer": can_transfer,
+            # Each form only where the page shows it.
+            "document_form": DocumentForm() if can_edit else None,
+            "close_form": CloseForm() if can_close and child.closed_at is None else None,
+            "reopen_form": ReopenForm() if can_close and child.closed_at else None,
+            "transfer_form": TransferRequestForm() if can_transfer else None,
             "stale": child.closed_at is None
             and (child.last_verified_on is None or child.last_verified_on < selectors.stale_before()),
         },

@@ -1,0 +1,59 @@
+"""The child's file page: what it lists, and what it costs to open."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from common.testing import make_child
+from registry.selectors import rows_present
+from registry.services import document_upload
+
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
+
+
+def test_documents_and_transfers_are_listed_only_when_the_file_has_them(
+    client, city, login, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    child = make_child(village=city.yuekou_community)
+    url = reverse("registry:detail", args=[child.pk])
+    login(city.yuekou_supervisor)
+    body = client.get(url).content.decode()
+    assert "暂无材料" in body and "居住证明" not in body and "务工" not in body
+    document_upload(
+        actor=city.yuekou_director, child=child, file=SimpleUploadedFile("证明.pdf", PDF), title="居住证明"
+    )
+    client.post(
+        reverse("registry:transfer_request", args=[child.pk]),
+        {"to_township": city.duobao.pk, "reason": "务工"},
+    )
+    body = client.get(url).content.decode()
+    assert "居住证明" in body and "暂无材料" not in body
+    assert f"{child.township.name} → {city.duobao.name}" in body and "务工" in body
+
+
+def test_rows_present_says_which_lists_have_rows(city):
+    child = make_child(village=city.yuekou_community)
+    assert rows_present(child, child.documents.all(), child.household.guardians.all()) == (False, True)
+
+
+def test_opening_a_file_costs_a_bounded_number_of_queries(client, city, login, django_assert_max_num_queries):
+    """A file as most are: a sibling, its care summary and entitlements computed, nothing else.
+    Each app's section reads what it shows and skips the lists the file leaves empty."""
+    from care.status import refresh_child
+    from servicelist.services import entitlements_recompute
+
+    child = make_child(village=city.yuekou_community)
+    make_child(village=city.yuekou_community, name="张小红", household=child.household)
+    refresh_child(child.pk)
+    entitlements_recompute(child=child)
+    login(city.yuekou_supervisor)
+    url = reverse("registry:detail", args=[child.pk])
+    client.get(url)
+    # Session, user, second factor, scope; the child; the audit row (5); the documents and
+    # transfers probe; history; activities; psych right; care summary; entitlements; feeds
+    # probe; guardians; siblings; the transfer form's townships; census.
+    with django_assert_max_num_queries(21):
+        body = client.get(url).content.decode()
+    assert "张小红" in body and "重点关注与走访" in body and "基本服务与转介" in body
