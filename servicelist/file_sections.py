@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Exists
 from django.utils import timezone
 
 from access.policy import has_capability
@@ -24,17 +25,17 @@ def _services_of(version) -> dict:
     return {s.pk: s for s in selectors.services_of(version)}
 
 
-def entitlements_with_services(*, user, child) -> list:
+def entitlements_with_services(*, user, child, **annotations) -> list:
     """``selectors.entitlements_of`` as a list, the services (and their departments) attached
-    from the list version's services."""
-    rows = list(selectors.entitlement_rows_of(user=user, child=child))
+    from the list version's services; ``annotations`` are added to each row."""
+    rows = list(selectors.entitlement_rows_of(user=user, child=child).annotate(**annotations))
     services: dict[int, dict] = {}
     for row in rows:
         if row.version_id not in services:
             services[row.version_id] = _services_of(row.version)
         service = services[row.version_id].get(row.service_id)
         if service is None:  # not a service of the row's version: read it as the selector would
-            return list(selectors.entitlements_of(user=user, child=child))
+            return list(selectors.entitlements_of(user=user, child=child).annotate(**annotations))
         row.service = service
     return rows
 
@@ -45,7 +46,12 @@ def sections(user, child) -> list:
     if not has_capability(user, "services.view"):
         return []
     today = timezone.localdate()
-    referrals = list(selectors.referrals_of(user=user, child=child))
+    referrals_qs = selectors.referrals_of(user=user, child=child)
+    # Few children have a referral: the entitlements' query says whether this one has any (every
+    # child with a file has entitlements once they are computed; without rows, read and see).
+    entitlements = entitlements_with_services(user=user, child=child, child_referred=Exists(referrals_qs))
+    referred = entitlements[0].child_referred if entitlements else True
+    referrals = list(referrals_qs) if referred else []
     for referral in referrals:
         referral.overdue = referral.is_overdue(today)
     return [
@@ -54,7 +60,7 @@ def sections(user, child) -> list:
             template="servicelist/file_section.html",
             context={
                 "child": child,
-                "entitlements": entitlements_with_services(user=user, child=child),
+                "entitlements": entitlements,
                 "referrals": referrals,
                 "can_refer": False,
             },
