@@ -4,9 +4,10 @@
 999-parameter limit makes a batch some twenty rows of a wide table: the compiling costs more
 than the database. ``insert_many`` prepares each value once (the model fields' own
 ``pre_save`` / ``get_db_prep_save``: encryption, JSON, dates, auto_now) and sends one
-single-row INSERT with ``executemany``. Primary keys, when wanted, are taken beforehand from the
-table's sequence (PostgreSQL) or after the table's highest id (SQLite, whose IMMEDIATE
-transactions hold the write lock), so the objects have their ids as with ``bulk_create``.
+single-row INSERT with ``executemany`` (SQLite) or streams the rows with ``COPY``
+(PostgreSQL). Primary keys, when wanted, are taken beforehand from the table's sequence
+(PostgreSQL) or after the table's highest id (SQLite, whose IMMEDIATE transactions hold the
+write lock), so the objects have their ids as with ``bulk_create``.
 """
 
 from __future__ import annotations
@@ -68,9 +69,19 @@ def insert_many(objs: Iterable[models.Model], *, with_ids: bool = True, batch_si
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
     with wrapper.cursor() as cursor:
-        for start in range(0, len(objs), batch_size):
-            chunk = objs[start : start + batch_size]
-            cursor.executemany(sql, [[prep(obj) for prep in prepare] for obj in chunk])
+        if wrapper.vendor == "postgresql":
+            # COPY: executemany costs a statement per row on the server (~0.5 ms a row for a
+            # wide, indexed table such as the registry's); COPY streams the rows in one.
+            # Django's error classes (IntegrityError for a duplicate) as with executemany.
+            columns = ", ".join(quote(f.column) for f in fields)
+            copy_sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+            with wrapper.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+                for obj in objs:
+                    copy.write_row([prep(obj) for prep in prepare])
+        else:
+            for start in range(0, len(objs), batch_size):
+                chunk = objs[start : start + batch_size]
+                cursor.executemany(sql, [[prep(obj) for prep in prepare] for obj in chunk])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = wrapper.alias

@@ -100,3 +100,18 @@ def test_big_audit_batches_verify(city):
     assert AuditEvent.objects.filter(batch="big").count() == 30
     checked, broken, reason = verify_chain()
     assert broken is None and reason == "" and checked >= 30
+
+
+def test_a_duplicate_key_raises_djangos_integrity_error(city):
+    # The registry's bulk registration retries on IntegrityError (a concurrent import of the
+    # same ID numbers): the PostgreSQL COPY path must raise Django's class, as executemany does.
+    import pytest
+    from django.db import IntegrityError
+
+    household = _household(city)
+    first, second = _guardians(household, "丙")[:2]
+    with transaction.atomic():
+        insert_many([first])
+        second.pk = first.pk
+        with pytest.raises(IntegrityError), transaction.atomic():
+            insert_many([second])
