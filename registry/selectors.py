@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from access.policy import children_visible, scope_of, scoped_by_child, unit_in_scope
@@ -14,7 +14,7 @@ from common.names import EXACT, PINYIN_CLOSE, SAME_PINYIN, name_similarity
 from places.models import Unit
 from registry import identity
 from registry.inputs import ChildInput
-from registry.models import CensusRound, CensusTask, Child, Guardian, Transfer
+from registry.models import CensusRound, CensusTask, Child, ChildDocument, Guardian, Transfer
 from registry.status import add_months
 
 STALE_MONTHS = 6
@@ -70,16 +70,22 @@ def child_list(
     return qs.select_related("township", "village").order_by("-id")
 
 
-def child_file(user, pk) -> Child:
+def child_file(user, pk, **annotations) -> Child:
+    """The child with its household and places, or 404. ``annotations`` are read in the same
+    query (the file page asks there whether the file has documents and transfers)."""
     from access.policy import get_child_or_404
 
-    return get_child_or_404(
-        user,
-        pk,
-        queryset=children_visible(user).select_related(
-            "household", "township", "village", "school", "hukou_county"
-        ),
-    )
+    qs = children_visible(user).select_related("household", "township", "village", "school", "hukou_county")
+    return get_child_or_404(user, pk, queryset=qs.annotate(**annotations) if annotations else qs)
+
+
+def file_lists_present() -> dict:
+    """Annotations for ``child_file``: whether the file has documents and transfers, which most
+    files have not (the page then reads neither)."""
+    return {
+        "has_documents": Exists(ChildDocument.objects.filter(child=OuterRef("pk"))),
+        "has_transfers": Exists(Transfer.objects.filter(child=OuterRef("pk"))),
+    }
 
 
 def rows_present(child: Child, *querysets: QuerySet) -> tuple[bool, ...]:

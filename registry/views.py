@@ -154,15 +154,13 @@ def duplicate_check(request):
 
 @require("registry.view")
 def child_detail(request, pk):
-    child = selectors.child_file(request.user, pk)
+    # Most files have no documents and no transfers: the child's query says, and neither is read.
+    child = selectors.child_file(request.user, pk, **selectors.file_lists_present())
     record(actor=request.user, action="read", obj=child, summary=f"查看儿童档案 {child.file_no}")
     user = request.user
     census = (
         CensusTask.objects.filter(child=child).select_related("round", "verified_by").order_by("-round_id")
     )
-    # Most files have no documents and no transfers: one query instead of a read of each.
-    documents, transfers = child.documents.all(), child.transfers.all()
-    has_documents, has_transfers = selectors.rows_present(child, documents, transfers)
     can_edit = can(user, "registry.edit", child)
     can_close = can(user, "registry.close", child)
     can_transfer = can(user, "registry.transfer", child) and child.closed_at is None
@@ -174,10 +172,10 @@ def child_detail(request, pk):
             "guardians": child.household.guardians.all(),
             # Linked by name and file number only.
             "siblings": selectors.children_visible_siblings(user, child).only("name", "file_no"),
-            "documents": documents.select_related("uploaded_by") if has_documents else [],
+            "documents": child.documents.select_related("uploaded_by") if child.has_documents else [],
             # The list shows the places, not who asked or decided.
-            "transfers": transfers.select_related("from_township", "to_township", "to_village")
-            if has_transfers
+            "transfers": child.transfers.select_related("from_township", "to_township", "to_village")
+            if child.has_transfers
             else [],
             "census_tasks": census,
             "history": selectors.change_history(user, child),
