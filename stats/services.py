@@ -190,46 +190,39 @@ def _refresh_entitlements(*, townships: list[int], all_townships: bool, on: dt.d
     except (LookupError, ImportError):
         return
     version = list_in_force(on)
-    if version is None:
+    if version is None or not townships:
         return
-    if all_townships:
-        grouped = (
-            entitlement.objects.filter(version=version, child__closed_at__isnull=True)
-            .exclude(child__migrant_status="not_migrant")
-            .values("child__township_id", "version_id", "no", "status")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        _insert_select(
-            EntitlementAggregate, on, grouped, ("child__township_id", "version_id", "no", "status")
-        )
-        return
-    # From the township's children (indexed) to their entitlements: filtering on the
-    # version would make SQLite read every child's entitlements (millions) instead.
     from registry.models import Child
 
-    grouped = (
-        Child.objects.filter(township_id__in=townships, closed_at__isnull=True)
-        .exclude(migrant_status="not_migrant")
-        .values("township_id", "entitlements__version_id", "entitlements__no", "entitlements__status")
-        .annotate(n=Count("entitlements__id"))
-        .order_by()
-    )
-    EntitlementAggregate.objects.bulk_create(
-        [
-            EntitlementAggregate(
-                on=on,
-                township_id=r["township_id"],
-                version_id=version.pk,
-                no=r["entitlements__no"],
-                status=r["entitlements__status"],
-                count=r["n"],
-            )
-            for r in grouped
-            if r["entitlements__version_id"] == version.pk
-        ],
-        batch_size=5000,
-    )
+    # Read child by child: the open files (the covering index child_township_open), then each
+    # file's rows of the version in the covering index (child, version, no, status), never the
+    # entitlement table itself. CROSS JOIN keeps SQLite to that order (without statistics it
+    # would start from the version's millions of rows and look up each row and its child);
+    # PostgreSQL plans a CROSS JOIN with a WHERE like any join.
+    quote = connection.ops.quote_name
+    child = quote(Child._meta.db_table)
+    rows = quote(entitlement._meta.db_table)
+    where = [
+        f"e.{quote('child_id')} = c.{quote('id')}",
+        f"c.{quote('closed_at')} IS NULL",
+        f"c.{quote('migrant_status')} <> %s",
+        f"e.{quote('version_id')} = %s",
+    ]
+    params: list = [on, version.pk, "not_migrant", version.pk]
+    if not all_townships:
+        where.append(f"c.{quote('township_id')} IN ({', '.join(['%s'] * len(townships))})")
+        params += townships
+    table = quote(EntitlementAggregate._meta.db_table)
+    columns = ", ".join(quote(c) for c in ("on", "township_id", "version_id", "no", "status", "count"))
+    township, no, status = quote("township_id"), quote("no"), quote("status")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) "  # noqa: S608 - fixed identifiers
+            f"SELECT %s, c.{township}, %s, e.{no}, e.{status}, COUNT(*) "
+            f"FROM {child} c CROSS JOIN {rows} e WHERE {' AND '.join(where)} "
+            f"GROUP BY c.{township}, e.{no}, e.{status}",
+            params,
+        )
 
 
 def _insert_select(model, on: dt.date, grouped, aliases: tuple[str, ...]) -> None:
