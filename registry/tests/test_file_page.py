@@ -57,3 +57,24 @@ def test_opening_a_file_costs_a_bounded_number_of_queries(client, city, login, d
     with django_assert_max_num_queries(20):
         body = client.get(url).content.decode()
     assert "张小红" in body and "重点关注与走访" in body and "基本服务与转介" in body
+
+
+def test_history_lists_changes_through_their_own_index_not_every_read(city, client, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from audit.services import record
+    from registry.selectors import change_history
+
+    child = make_child(village=city.yuekou_community)
+    for _ in range(3):
+        record(actor=city.yuekou_director, action="read", obj=child)
+    record(actor=city.yuekou_director, action="update", obj=child, summary="修改档案")
+    with CaptureQueriesContext(connection) as captured:
+        history = change_history(city.yuekou_director, child)
+    assert [e.action for e in history] == ["update"]
+    if connection.vendor == "sqlite":  # PostgreSQL's choice depends on the table's size
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + captured.captured_queries[0]["sql"])
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "audit_object_changes" in plan
