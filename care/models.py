@@ -264,13 +264,23 @@ class CareStatus(models.Model):
         indexes = [
             models.Index(fields=["needs_visit", "next_visit_due"], name="care_status_visit_due"),
             models.Index(fields=["key_attention", "next_contact_due"], name="care_status_contact_due"),
-            # A village's or township's work lists: each tab's page is a range of one of these in
-            # the list's order (the child breaks ties), each tab's count an index-only count;
+            # The city's, a village's or a township's work lists: each tab's page is a range of
+            # one of these in the list's order (the child breaks ties), each count index-only;
             # ``last_home_visit_on`` is carried for the never-visited tab. Partial on the flag
             # each list requires: SQLite cannot use a boolean column of an index as an equality
             # (Django writes ``WHERE needs_visit``), and the contact indexes hold a few percent.
             # The flag is carried as well: SQLite reads a column of the query's WHERE from the
             # table unless the index holds it, even when the index's condition implies it.
+            models.Index(
+                fields=["next_visit_due", "child", "last_home_visit_on", "needs_visit"],
+                condition=Q(needs_visit=True),
+                name="care_status_city_visit",
+            ),
+            models.Index(
+                fields=["next_contact_due", "child", "key_attention"],
+                condition=Q(key_attention=True),
+                name="care_status_city_contact",
+            ),
             models.Index(
                 fields=["village", "next_visit_due", "child", "last_home_visit_on", "needs_visit"],
                 condition=Q(needs_visit=True),
