@@ -129,3 +129,37 @@ def _preparer(field, wrapper):
         return generic(obj)
 
     return fast
+
+
+def analyze(labels: Iterable[str], *, never_analysed_only: bool = False) -> list[str]:
+    """PostgreSQL: ``ANALYZE`` the tables of the models named ``app_label.Model`` (those whose
+    app is installed); with ``never_analysed_only``, only the tables without statistics yet.
+    Returns the tables analysed; does nothing on SQLite.
+
+    Without statistics the planner guesses: ``child_id IN (1,000 ids)`` on the entitlements of a
+    never-analysed registry became a sequential scan of every row (0.7 s a chunk, half an
+    import's time), and nothing else analyses the tables when autovacuum is off. Imports call
+    this before their first chunk for the never-analysed tables (once in a database's life).
+    Analysing again after a big import was measured not to speed up the next one (the planner
+    scales the row counts it has with the tables' size) and costs seconds."""
+    if connection.vendor != "postgresql":
+        return []
+    from django.apps import apps
+
+    tables = []
+    for label in labels:
+        app_label, _dot, name = label.partition(".")
+        if app_label in apps.app_configs:
+            tables.append(apps.get_model(app_label, name)._meta.db_table)
+    with connection.cursor() as cursor:
+        if never_analysed_only and tables:
+            cursor.execute(
+                "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema() "
+                "AND tablename = ANY(%s)",
+                [tables],
+            )
+            analysed = {row[0] for row in cursor.fetchall()}
+            tables = [t for t in tables if t not in analysed]
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    return tables

@@ -115,3 +115,23 @@ def test_a_duplicate_key_raises_djangos_integrity_error(city):
         second.pk = first.pk
         with pytest.raises(IntegrityError), transaction.atomic():
             insert_many([second])
+
+
+def test_analyze_gives_never_analysed_tables_statistics_once(city):
+    from django.db import connection
+
+    from common.inserts import analyze
+
+    household = _household(city)
+    insert_many(_guardians(household, "丁"))
+    first = analyze(["registry.Guardian", "nosuchapp.Model"], never_analysed_only=True)
+    again = analyze(["registry.Guardian"], never_analysed_only=True)
+    if connection.vendor != "postgresql":
+        assert first == again == []
+        return
+    assert first in (["registry_guardian"], [])  # [] when an earlier test analysed it already
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'registry_guardian'")
+        assert cursor.fetchone()[0] > 0
+    assert again == []  # statistics now exist: not analysed a second time
+    assert analyze(["registry.Guardian"]) == ["registry_guardian"]
