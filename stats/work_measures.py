@@ -12,6 +12,7 @@ from importlib import import_module
 
 from django.apps import apps
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from stats.measure import Measure, Period, StatsScope, default_period, pct, small_cell, unit_names
 
@@ -244,11 +245,23 @@ def _referrals(scope: StatsScope):
     return qs.filter(department_id__in=scope.department_ids)
 
 
+ONE_DAY = dt.timedelta(days=1)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """The first instant of ``day`` in the current time zone (what ``__date`` compares in)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def measure_referrals(*, scope: StatsScope, on: dt.date, period: Period | None = None) -> Measure:
     from servicelist.models import Referral
 
     period = period or default_period(on)
-    sent = _referrals(scope).filter(sent_at__date__gte=period.start, sent_at__date__lte=period.end)
+    # The local days as a range of instants: sent_at__date would convert every row's time
+    # (on SQLite in a Python function called per row).
+    sent = _referrals(scope).filter(
+        sent_at__gte=_day_start(period.start), sent_at__lt=_day_start(period.end + ONE_DAY)
+    )
     statuses = list(Referral.Status)
     grouped: dict[int, dict[str, int]] = {}
     for r in sent.values("department_id", "status").annotate(n=Count("id")).order_by():

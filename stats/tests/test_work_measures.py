@@ -315,3 +315,29 @@ def test_nightly_warm_computes_compliance_of_all_periods_as_one_by_one(twelve, c
     kept = dict(MeasureCache.objects.filter(name="compliance").values_list("pk", "computed_at"))
     selectors.warm_cache(on=ON)
     assert dict(MeasureCache.objects.filter(name="compliance").values_list("pk", "computed_at")) == kept
+
+
+def test_referrals_of_a_period_are_counted_by_local_day(referrals, city):
+    """The first and last instants of the period's local days count, the next local day does not
+    (the same days as ``sent_at__date``, which compares the local date)."""
+    from servicelist.models import Referral
+
+    sent = list(Referral.objects.order_by("pk"))
+    start, end = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
+    zone = timezone.get_current_timezone()
+    for referral, moment in zip(
+        sent,
+        [
+            dt.datetime(2026, 3, 1, 0, 0, tzinfo=zone),  # 2026-02-28 16:00 UTC: still March locally
+            dt.datetime(2026, 3, 31, 23, 59, 59, 999999, tzinfo=zone),
+            dt.datetime(2026, 4, 1, 0, 0, tzinfo=zone),
+            dt.datetime(2026, 2, 28, 23, 59, 59, tzinfo=zone),
+        ],
+        strict=True,
+    ):
+        Referral.objects.filter(pk=referral.pk).update(sent_at=moment)
+    period = Period(start=start, end=end)
+    m = work_measures.measure_referrals(scope=CITY, on=end, period=period)
+    expected = Referral.objects.filter(sent_at__date__gte=start, sent_at__date__lte=end).count()
+    assert expected == 2
+    assert m.total[5] == expected
