@@ -127,9 +127,11 @@ def refresh_aggregates(
     OriginAggregate.objects.filter(township_id__in=townships).delete()
     # The rows are written by the database itself (INSERT … SELECT … GROUP BY): no row of the
     # grouping travels through Python.
+    # Grouped by sex first: led by township_id, the GROUP BY makes SQLite walk the township
+    # index and fetch every row out of order (a third slower than reading the table through).
     grouped = (
         children.annotate(age_group=age_group_expression(on))
-        .values(*CHILD_GROUPS)
+        .values("sex", *(column for column in CHILD_GROUPS if column != "sex"))
         .annotate(n=Count("id"))
         .order_by()
     )
