@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from audit.services import Entry, record, record_many
 from common import idnumber
-from common.inserts import analyze, insert_many
+from common.inserts import analyze, insert_many, update_many
 from common.tabular import TableError, normalise_header, open_table
 from exchange import discovered, effects
 from exchange.linkage import Link, RegistryLinker
@@ -416,22 +416,8 @@ def _process_chunk(
 
 
 def _save_rows(rows: list[FeedRow]) -> None:
-    """What the effects and registrations changed on the rows: one UPDATE per row, sent with
-    executemany."""
-    if not rows:
-        return
-    meta = FeedRow._meta
-    fields = [meta.get_field(name) for name in ("reason", "child", "created_child", "effect")]
-    table = connection.ops.quote_name(meta.db_table)
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    params = [
-        [*(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields), row.pk] for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {assignments} WHERE {connection.ops.quote_name(meta.pk.column)} = %s",  # noqa: S608 - names from the model
-            params,
-        )
+    """What the effects and registrations changed on the rows."""
+    update_many(rows, ("reason", "child", "created_child", "effect"))
 
 
 def _apply_effects(*, actor, batch: FeedBatch, row: FeedRow, facts: dict, entries: list[Entry]) -> None:

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from access.policy import children_visible, has_capability, scope_of
 from audit.services import record
-from common.inserts import analyze, insert_many
+from common.inserts import analyze, insert_many, update_many
 from common.tabular import Table, TableError, TableRow, open_table
 from ledger.models import LedgerImport, LedgerImportRow
 from ledger.rows import FIELDS, PlaceIndex, RowResult, parse_row, text
@@ -502,9 +502,7 @@ def _commit_stored(run: _Run, rows: list[LedgerImportRow]) -> None:
             row.child_id = outcome.child_id
             if outcome.outcome != "rejected":
                 row.cells = ""  # the registry holds the data now; keep no second copy
-        LedgerImportRow.objects.bulk_update(
-            rows, ["outcome", "file_no", "migrant_status", "reason", "child", "cells"], batch_size=500
-        )
+        update_many(rows, ["outcome", "file_no", "migrant_status", "reason", "child", "cells"])
 
 
 def _count(ledger_import: LedgerImport) -> dict[str, int]:

@@ -22,13 +22,13 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.base import ModelState
 from django.utils import timezone
 
 from audit.services import Entry, diff, record_many
-from common.inserts import insert_many
+from common.inserts import insert_many, update_many
 from places.models import Unit
 from registry import identity
 from registry.choices import CloseReason
@@ -257,12 +257,12 @@ class _Families:
         for guardian, fields in self.changed.values():
             by_fields[tuple(sorted(fields))].append(guardian)
         for fields, guardians in by_fields.items():
-            Guardian.objects.bulk_update(guardians, list(fields), batch_size=500)
+            update_many(guardians, fields)
         if self.new_guardians:
             self.new_guardians.sort(key=lambda g: self.seq[id(g)])
             insert_many(self.new_guardians)
         if self.moved_addresses:
-            Household.objects.bulk_update(list(self.moved_addresses.values()), ["address"], batch_size=500)
+            update_many(self.moved_addresses.values(), ["address"])
         self.new_households, self.new_guardians, self.changed = [], [], {}
         self.deleted, self.moved_addresses = set(), {}
 
@@ -593,21 +593,9 @@ def _update(pairs, expected, current: dict[int, Child], lookups: _Lookups, on: d
 
 
 def _write_children(writes: Iterable[tuple[Child, set[str]]]) -> None:
-    """One UPDATE per child, sent with executemany per set of columns (the rows are locked)."""
+    """The children's changed columns, one ``update_many`` per set of columns (the rows are locked)."""
     groups: dict[tuple[str, ...], list[Child]] = defaultdict(list)
     for child, names in writes:
         groups[tuple(sorted(names))].append(child)
-    table = connection.ops.quote_name(Child._meta.db_table)
-    pk_column = connection.ops.quote_name(Child._meta.pk.column)
     for names, children in groups.items():
-        fields = [Child._meta.get_field(name) for name in names]
-        assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-        params = [
-            [*(f.get_db_prep_save(getattr(child, f.attname), connection) for f in fields), child.pk]
-            for child in children
-        ]
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s",  # noqa: S608 - names from the model
-                params,
-            )
+        update_many(children, names)

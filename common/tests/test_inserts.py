@@ -135,3 +135,34 @@ def test_analyze_gives_never_analysed_tables_statistics_once(city):
         assert cursor.fetchone()[0] > 0
     assert again == []  # statistics now exist: not analysed a second time
     assert analyze(["registry.Guardian"]) == ["registry_guardian"]
+
+
+def test_update_many_writes_the_named_columns_as_save_would(city):
+    from common.inserts import update_many
+
+    household = _household(city)
+    guardians = insert_many(_guardians(household, "戊"))
+    for i, guardian in enumerate(guardians):
+        guardian.name = f"己{i}"
+        guardian.is_primary = i == 5
+        guardian.relationship = "祖父母"  # not named below: stays as stored
+    again = Guardian.objects.get(pk=guardians[0].pk)
+    again.name, again.is_primary = "最后一次", False
+    update_many([*guardians, again], ["name", "is_primary"])
+    stored = {g.pk: g for g in Guardian.objects.filter(household=household)}
+    assert stored[guardians[0].pk].name == "最后一次"  # listed twice: the last one is written
+    assert [stored[g.pk].name for g in guardians[1:]] == [f"己{i}" for i in range(1, 6)]
+    assert [stored[g.pk].is_primary for g in guardians] == [False] * 5 + [True]
+    assert {g.relationship for g in stored.values()} != {"祖父母"}
+
+    # Columns of NULLs, dates, JSON and an encrypted value, through the same statement.
+    child = Child.objects.create(
+        household=household, township=city.yuekou, name="庚", sex="男", birth_date=dt.date(2015, 1, 2),
+        file_no="T-1", migrant_status=MigrantStatus.MIGRANT,
+    )  # fmt: skip
+    child.arrival_date, child.village_id, child.security = None, None, ["低保"]
+    child.birth_date, child.id_number = dt.date(2015, 3, 4), "420984201503040012"
+    update_many([child], ["arrival_date", "village", "security", "birth_date", "id_number"])
+    child.refresh_from_db()
+    assert (child.arrival_date, child.village_id, child.security) == (None, None, ["低保"])
+    assert (child.birth_date, child.id_number) == (dt.date(2015, 3, 4), "420984201503040012")
