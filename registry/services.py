@@ -472,7 +472,6 @@ def child_register(*, actor, data: ChildInput, batch: str = "", on: dt.date | No
     return child
 
 
-@transaction.atomic
 def update_fields(current: Child, data: ChildInput, checked: dict, on: dt.date, *, fields: dict):
     """What an update writes: the new field values, the closing of the file when the new facts
     end its status (turning 16, local hukou: 户籍迁入 when the county changed), and whether the
@@ -498,6 +497,7 @@ def update_fields(current: Child, data: ChildInput, checked: dict, on: dt.date, 
     return fields, close, 1 if (changed or close) else 0
 
 
+@transaction.atomic
 def child_update(
     *,
     actor,

@@ -99,3 +99,20 @@ def test_guardian_only_change_bumps_the_version(city, child):
     )
     changes = child_update(actor=city.yuekou_director, child=child, data=data, expected_version=1)
     assert "监护人" in changes and child.version == 2
+
+
+def test_update_is_one_transaction_nothing_stays_when_the_audit_fails(city, monkeypatch):
+    # Inside the test's transaction child_update's own atomic block is a savepoint: rolled back
+    # when the audit fails, as the whole transaction is in production.
+    child = child_register(actor=city.yuekou_director, data=child_input(city.yuekou_community))
+    data = input_from_child(child)
+    data.school_stage = "初中"
+
+    def failing_record(**kwargs):
+        raise RuntimeError("audit unavailable")
+
+    monkeypatch.setattr("registry.services.record", failing_record)
+    with pytest.raises(RuntimeError):
+        child_update(actor=city.yuekou_director, child=child, data=data, expected_version=1)
+    child.refresh_from_db()
+    assert (child.school_stage, child.version) == ("小学", 1)
