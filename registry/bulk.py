@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from audit.services import Entry, diff, record_many
 from common.inserts import insert_many, update_many
-from places.models import Unit
+from places.models import County, Unit
 from registry import identity
 from registry.choices import CloseReason
 from registry.hooks import children_changed
@@ -73,9 +73,17 @@ class _Lookups:
 
             self.school_names = dict(School.objects.filter(pk__in=school_ids).values_list("pk", "name"))
         self.school_ids = set(self.school_names)
+        codes = {d.hukou_county_code for d in inputs if d.hukou_county_code}
+        self.county_codes: set[str] = (
+            set(County.objects.filter(code__in=sorted(codes)).values_list("code", flat=True))
+            if codes
+            else set()
+        )
 
     def validate(self, data: ChildInput, on: dt.date) -> dict:
-        return validate(data, on=on, units=self.units, school_ids=self.school_ids)
+        return validate(
+            data, on=on, units=self.units, school_ids=self.school_ids, county_codes=self.county_codes
+        )
 
     def fields(self, data: ChildInput, checked: dict) -> dict:
         if data.school_id and not data.school_name:
@@ -487,8 +495,13 @@ def _update(pairs, expected, current: dict[int, Child], lookups: _Lookups, on: d
     }
     owners: dict[str, Child] = {}
     if hashes:
-        for c in Child.objects.filter(id_hash__in=sorted(hashes)):
-            owners[c.id_hash] = current.get(c.pk, c)
+        # Mostly the batch's own children (read and locked above): only the others are read whole.
+        found = dict(Child.objects.filter(id_hash__in=sorted(hashes)).values_list("id_hash", "pk"))
+        others = Child.objects.in_bulk([pk for pk in found.values() if pk not in current])
+        for id_hash, pk in found.items():
+            owner = current.get(pk) or others.get(pk)
+            if owner is not None:
+                owners[id_hash] = owner
     for c in current.values():
         if c.id_hash:
             owners.setdefault(c.id_hash, c)

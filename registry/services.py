@@ -126,12 +126,18 @@ _RELATIONSHIPS = _values(Relationship)
 
 
 def validate(
-    data: ChildInput, *, on: dt.date | None = None, units: dict | None = None, school_ids: set | None = None
+    data: ChildInput,
+    *,
+    on: dt.date | None = None,
+    units: dict | None = None,
+    school_ids: set | None = None,
+    county_codes: set | None = None,
 ) -> dict:
     """Check the registry's rules on an input; returns the resolved units and normalised IDs.
 
     Raises InvalidChildData with every field-level problem at once. Bulk callers pass the
-    batch's units ({pk: Unit}) and school ids, looked up once, instead of a query per input.
+    batch's units ({pk: Unit}), school ids and existing county codes, looked up once, instead
+    of a query per input.
     """
     on = on or timezone.localdate()
     errors: dict[str, str] = {}
@@ -175,7 +181,11 @@ def validate(
             village = None
         if village is None or (township is not None and village.parent_id != township.pk):
             errors["village_id"] = "所选村（社区）不属于所选乡镇（街道），请重新选择"
-    if data.hukou_county_code and not _county_exists(data.hukou_county_code):
+    if data.hukou_county_code and not (
+        data.hukou_county_code in county_codes
+        if county_codes is not None
+        else _county_exists(data.hukou_county_code)
+    ):
         errors["hukou_county_code"] = f"户籍地区划代码 {data.hukou_county_code} 不存在，请核对"
     if data.arrival_date:
         if data.arrival_date > on:
