@@ -59,7 +59,11 @@ def test_summary_rows_equal_the_grouping_of_the_registry(city):
     )
     # One township again: the same rows for it.
     before = set(ChildAggregate.objects.filter(township=city.yuekou).values_list(*CHILD_GROUPS, "count"))
+    entitlements = EntitlementAggregate.objects.filter(township=city.yuekou)
+    entitlements_before = set(entitlements.values_list("version_id", "no", "status", "count"))
+    assert entitlements_before
     refresh_aggregates(actor=None, on=on, township_ids=[city.yuekou.pk])
     assert (
         set(ChildAggregate.objects.filter(township=city.yuekou).values_list(*CHILD_GROUPS, "count")) == before
     )
+    assert set(entitlements.values_list("version_id", "no", "status", "count")) == entitlements_before
