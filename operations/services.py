@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from operations.models import DailyRun
@@ -68,10 +68,21 @@ def run_daily(
         run.save(update_fields=["steps"])
         if progress:
             progress(command, outcome)
+    _planner_statistics()
     run.finished_at = timezone.now()
     run.status = DailyRun.Status.SUCCEEDED if all(s["ok"] for s in run.steps) else DailyRun.Status.FAILED
     run.save(update_fields=["finished_at", "status"])
     return run
+
+
+def _planner_statistics() -> None:
+    """SQLite has no autovacuum: after the day's writes, let it re-analyse the tables this run
+    read whose size has changed much since their last ANALYZE (bounded by analysis_limit).
+    PostgreSQL's autovacuum keeps its own statistics."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA analysis_limit=2000")
+            cursor.execute("PRAGMA optimize")
 
 
 def last_run() -> DailyRun | None:

@@ -31,6 +31,22 @@ def test_runs_every_step_once_per_day(city):
     assert again.pk == run.pk and again.status == DailyRun.Status.SUCCEEDED
 
 
+def test_sqlite_gets_planner_statistics_after_the_run(city):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL keeps its statistics with autovacuum")
+    make_child(village=city.yuekou_community)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone()[0]:
+            cursor.execute("DELETE FROM sqlite_stat1")
+    run_daily(on=DAY)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'registry_child'")
+        assert cursor.fetchone()[0] > 0
+
+
 def test_a_failed_step_is_recorded_and_the_others_still_run(city, settings):
     settings.DAILY_STEPS = [
         ("recompute_status", "认定状态"),
