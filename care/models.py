@@ -203,6 +203,14 @@ class FollowUp(models.Model):
         ]
 
 
+def _copy_of_child(to: str, on_delete) -> models.ForeignKey:
+    """A copy of one of the child's scope columns on its summary row: no foreign-key constraint
+    of its own (the child's holds), no single-column index (the work-list indexes lead with it)."""
+    return models.ForeignKey(
+        to, on_delete=on_delete, null=True, related_name="+", db_constraint=False, db_index=False
+    )
+
+
 class CareStatus(models.Model):
     """Per-child summary of the cadence, one row per child.
 
@@ -222,32 +230,10 @@ class CareStatus(models.Model):
     child = models.OneToOneField(
         "registry.Child", on_delete=models.CASCADE, primary_key=True, related_name="care_status"
     )
-    # Copies of the child's columns: no foreign-key constraint of their own (the child's hold),
-    # no single-column index (the work-list indexes below lead with them).
-    township = models.ForeignKey(
-        "places.Unit",
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    village = models.ForeignKey(
-        "places.Unit",
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    school = models.ForeignKey(
-        "schools.School",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    # Copies of the child's columns (``_copy_of_child``).
+    township = _copy_of_child("places.Unit", models.PROTECT)
+    village = _copy_of_child("places.Unit", models.PROTECT)
+    school = _copy_of_child("schools.School", models.SET_NULL)
     needs_visit = models.BooleanField(_("需定期走访"), default=False)
     key_attention = models.BooleanField(_("重点关注"), default=False)
     key_attention_since = models.DateField(_("列入重点关注日期"), null=True, blank=True)

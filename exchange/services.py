@@ -42,18 +42,14 @@ from exchange.models import (
 from exchange.places import PlaceResolver
 from exchange.rows import COMPULSORY_STAGES, ParsedRow, parse_row, scrub
 from exchange.sources import field_specs
+from registry.bulk import BATCH_TABLES
 
 CHUNK_ROWS = 1000
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PUSH_ROWS = 5000
 #: The tables a feed reads by the chunk's ids (PostgreSQL statistics, ``analyze``).
 IMPORT_TABLES = (
-    "registry.Child",
-    "registry.Household",
-    "registry.Guardian",
-    "servicelist.Entitlement",
-    "care.CareStatus",
-    "audit.AuditEvent",
+    *BATCH_TABLES,
     "exchange.FeedRow",
     "exchange.ReviewItem",
     "exchange.ChildEffect",

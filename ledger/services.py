@@ -32,19 +32,14 @@ from common.tabular import Table, TableError, TableRow, open_table
 from ledger.models import LedgerImport, LedgerImportRow
 from ledger.rows import FIELDS, PlaceIndex, RowResult, parse_row, text
 from registry import identity
-from registry.bulk import children_register_many, children_update_many
+from registry.bulk import BATCH_TABLES, children_register_many, children_update_many
 from registry.models import Child
 from registry.services import DuplicateChild, RegistryError
 
 CHUNK = 1000
 #: The tables an import reads by the chunk's ids (PostgreSQL statistics, ``analyze``).
 IMPORT_TABLES = (
-    "registry.Child",
-    "registry.Household",
-    "registry.Guardian",
-    "servicelist.Entitlement",
-    "care.CareStatus",
-    "audit.AuditEvent",
+    *BATCH_TABLES,
     "ledger.LedgerImportRow",
 )
 logger = logging.getLogger(__name__)

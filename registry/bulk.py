@@ -294,6 +294,17 @@ def _blank(value) -> bool:
     return value is None or (type(value) is str and value == "")
 
 
+#: The tables a batch reads by its children's ids — the registry's and those of the after-change
+#: hooks — for the importers' PostgreSQL statistics check (``common.inserts.analyze``).
+BATCH_TABLES = (
+    "registry.Child",
+    "registry.Household",
+    "registry.Guardian",
+    "servicelist.Entitlement",
+    "care.CareStatus",
+    "audit.AuditEvent",
+)
+
 _CHILD_RELATIONS = {f.name: f for f in Child._meta.concrete_fields if f.is_relation}
 _CHILD_DEFAULTS: dict[str, object] | None = None
 _CHILD_CALLABLE_DEFAULTS: dict[str, object] = {}
