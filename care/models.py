@@ -203,6 +203,24 @@ class FollowUp(models.Model):
         ]
 
 
+def _work_list_indexes(lead: str | None, name: str) -> list[models.Index]:
+    """The visit and contact lists' partial indexes, in the lists' order, led by a scope column
+    (None: the city's). See ``CareStatus.Meta`` for why the flag is both condition and column."""
+    first = [lead] if lead else []
+    return [
+        models.Index(
+            fields=[*first, "next_visit_due", "child", "last_home_visit_on", "needs_visit"],
+            condition=Q(needs_visit=True),
+            name=f"care_status_{name}_visit",
+        ),
+        models.Index(
+            fields=[*first, "next_contact_due", "child", "key_attention"],
+            condition=Q(key_attention=True),
+            name=f"care_status_{name}_contact",
+        ),
+    ]
+
+
 def _copy_of_child(to: str, on_delete) -> models.ForeignKey:
     """A copy of one of the child's scope columns on its summary row: no foreign-key constraint
     of its own (the child's holds), no single-column index (the work-list indexes lead with it)."""
@@ -257,36 +275,9 @@ class CareStatus(models.Model):
             # (Django writes ``WHERE needs_visit``), and the contact indexes hold a few percent.
             # The flag is carried as well: SQLite reads a column of the query's WHERE from the
             # table unless the index holds it, even when the index's condition implies it.
-            models.Index(
-                fields=["next_visit_due", "child", "last_home_visit_on", "needs_visit"],
-                condition=Q(needs_visit=True),
-                name="care_status_city_visit",
-            ),
-            models.Index(
-                fields=["next_contact_due", "child", "key_attention"],
-                condition=Q(key_attention=True),
-                name="care_status_city_contact",
-            ),
-            models.Index(
-                fields=["village", "next_visit_due", "child", "last_home_visit_on", "needs_visit"],
-                condition=Q(needs_visit=True),
-                name="care_status_village_visit",
-            ),
-            models.Index(
-                fields=["village", "next_contact_due", "child", "key_attention"],
-                condition=Q(key_attention=True),
-                name="care_status_village_contact",
-            ),
-            models.Index(
-                fields=["township", "next_visit_due", "child", "last_home_visit_on", "needs_visit"],
-                condition=Q(needs_visit=True),
-                name="care_status_township_visit",
-            ),
-            models.Index(
-                fields=["township", "next_contact_due", "child", "key_attention"],
-                condition=Q(key_attention=True),
-                name="care_status_township_contact",
-            ),
+            *_work_list_indexes(None, "city"),
+            *_work_list_indexes("village", "village"),
+            *_work_list_indexes("township", "township"),
         ]
 
 
