@@ -16,7 +16,7 @@ from access.api import HasCapability
 from access.policy import get_child_or_404
 from care import ratelimit, selectors, services
 from care.forms import HelpRequestForm
-from care.models import CareStatus, VisitKind
+from care.models import CareStatus, VisitKind, VisitOutcome
 from care.public_views import RATE_LIMITED
 from care.services import CareError
 
@@ -125,6 +125,14 @@ class VisitIn(serializers.Serializer):
         choices=VisitKind.values, error_messages={"invalid_choice": "走访联系方式无效"}
     )
     visited_on = serializers.DateField(error_messages={"invalid": "日期格式应为 YYYY-MM-DD"})
+    outcome = serializers.ChoiceField(
+        choices=VisitOutcome.values,
+        help_text="reached：已见到儿童或家人（已联系上）；not_reached：未见到（未联系上，不计入频次）",
+        error_messages={
+            "invalid_choice": "结果应为 reached（已见到）或 not_reached（未见到）",
+            "required": "请填写结果 outcome：reached（已见到）或 not_reached（未见到）",
+        },
+    )
     participants = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     checklist = serializers.DictField(
         child=serializers.CharField(allow_blank=True), required=False, default=dict
@@ -137,6 +145,9 @@ class VisitOut(serializers.Serializer):
     version = serializers.IntegerField()
     next_visit_due = serializers.DateField(allow_null=True)
     next_contact_due = serializers.DateField(allow_null=True)
+    counts_toward_cadence = serializers.BooleanField(
+        help_text="是否计入走访联系频次（已见到，并有检查情况或情况记录）"
+    )
 
 
 class VisitCreateView(APIView):
@@ -161,6 +172,7 @@ class VisitCreateView(APIView):
                 "version": visit.version,
                 "next_visit_due": care.next_visit_due,
                 "next_contact_due": care.next_contact_due,
+                "counts_toward_cadence": services.visit_counts(visit),
             },
             status=status.HTTP_201_CREATED,
         )

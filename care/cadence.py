@@ -1,12 +1,13 @@
 """The visit and contact cadence as pure functions over rule periods (easy to test).
 
-A rule period is ``(effective_from, effective_to or None, interval_months)``. The due date
-after an anchor (the last qualifying visit, or the day the duty began) is the first day on
-which the rule in force says the interval has run out:
+A rule period is ``(effective_from, effective_to or None, interval_months, …, interval_days)``.
+The due date after an anchor (the last qualifying visit, or the day the duty began) is the
+first day on which the rule in force says the interval has run out:
 
 * for each period that ends after the anchor, in order, the candidate is the anchor plus the
-  period's interval (month ends clamped: 31 Jan + 1 month = 28/29 Feb), but not before the
-  period starts; the first candidate that falls inside its period is the due date.
+  period's interval (months first, month ends clamped: 31 Jan + 1 month = 28/29 Feb, then the
+  days), but not before the period starts; the first candidate that falls inside its period
+  is the due date.
 * So a city that shortens the interval from a date makes visits due on that date at the
   latest; lengthening it moves due dates later from then on; a gap with no rule in force
   imposes nothing during the gap.
@@ -17,7 +18,7 @@ Overdue is derived (``due < today``), never stored.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from registry.status import add_months
@@ -29,13 +30,20 @@ class RulePeriod:
     effective_to: dt.date | None  # exclusive
     interval_months: int
     contact_types: tuple[str, ...] = ()
+    interval_days: int = 0
 
 
 def periods_from_rules(rules: Iterable) -> list[RulePeriod]:
     """RulePeriods from CadenceRule rows (any objects with the same attributes), sorted."""
     return sorted(
         (
-            RulePeriod(r.effective_from, r.effective_to, r.interval_months, tuple(r.contact_types or ()))
+            RulePeriod(
+                r.effective_from,
+                r.effective_to,
+                r.interval_months,
+                tuple(r.contact_types or ()),
+                getattr(r, "interval_days", 0) or 0,
+            )
             for r in rules
         ),
         key=lambda p: p.effective_from,
@@ -56,7 +64,8 @@ def next_due(anchor: dt.date | None, periods: Sequence[RulePeriod]) -> dt.date |
     for p in periods:
         if p.effective_to is not None and p.effective_to <= anchor:
             continue
-        candidate = max(add_months(anchor, p.interval_months), p.effective_from)
+        candidate = add_months(anchor, p.interval_months) + dt.timedelta(days=p.interval_days)
+        candidate = max(candidate, p.effective_from)
         if p.effective_to is None or candidate < p.effective_to:
             return candidate
     return None
@@ -67,10 +76,33 @@ def latest(*days: dt.date | None) -> dt.date | None:
     return max(present) if present else None
 
 
-def visit_anchor(*, last_home_visit_on: dt.date | None, basis_on: dt.date | None) -> dt.date | None:
-    """Home visits count from the later of the last home visit and the day the duty began
-    (the day the child became a migrant child)."""
-    return latest(last_home_visit_on, basis_on)
+def visit_basis(*, migrant_from: dt.date | None, registered_on: dt.date | None) -> dt.date | None:
+    """The day the home-visit duty began: the later of the day the child became a migrant child
+    and the day the file was registered (a child registered today whose arrival, and so whose
+    migrant date, lies a year back is not born a year overdue)."""
+    return latest(migrant_from, registered_on)
+
+
+def next_visit_due(
+    *,
+    last_home_visit_on: dt.date | None,
+    basis_on: dt.date | None,
+    visit_periods: Sequence[RulePeriod],
+    first_visit_periods: Sequence[RulePeriod],
+    due: Callable[[dt.date | None, Sequence[RulePeriod]], dt.date | None] | None = None,
+) -> dt.date | None:
+    """The next home visit. After a home visit made since the duty began: the regular interval.
+    Otherwise the first visit is due the first-visit period after the day the duty began (the
+    regular interval where no first-visit rule is in force) — or later, when a home visit made
+    before (the one that found the child, say) is not yet a regular interval old. ``due`` is
+    ``next_due`` or a caching stand-in for it (care.status evaluates many children)."""
+    due = due or next_due
+    if basis_on is None:
+        return None
+    if last_home_visit_on is not None and last_home_visit_on >= basis_on:
+        return due(last_home_visit_on, visit_periods)
+    first = due(basis_on, first_visit_periods) or due(basis_on, visit_periods)
+    return latest(first, due(last_home_visit_on, visit_periods))
 
 
 def contact_anchor(*, last_contact_on: dt.date | None, key_attention_since: dt.date | None) -> dt.date | None:

@@ -27,6 +27,7 @@ from care.models import (
     RiskFlag,
     Visit,
     VisitChecklist,
+    VisitOutcome,
 )
 from care.status import refresh_all
 from demo import bulk
@@ -88,6 +89,7 @@ VISIT_COLUMNS = (
     "child_id",
     "kind",
     "visited_on",
+    "outcome",
     "participants",
     "checklist_version_id",
     "checklist",
@@ -218,6 +220,7 @@ def seed(ctx) -> None:
                             pk,
                             "上门走访",
                             when,
+                            VisitOutcome.REACHED.value,
                             participants,
                             checklist_id,
                             bulk.as_json(answers),
@@ -245,6 +248,7 @@ def seed(ctx) -> None:
                             pk,
                             kind,
                             when,
+                            VisitOutcome.REACHED.value,
                             "儿童主任",
                             checklist_id,
                             bulk.as_json(answers),

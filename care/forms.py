@@ -14,6 +14,7 @@ from care.models import (
     RiskCategory,
     VisitChecklist,
     VisitKind,
+    VisitOutcome,
 )
 from places.models import Unit
 from registry.identity import normalise_phone
@@ -90,6 +91,16 @@ class VisitForm(_ChecklistMixin, forms.Form):
     visited_on = forms.DateField(
         label="日期", widget=DATE, error_messages={"required": "请填写日期", "invalid": "日期格式不正确"}
     )
+    outcome = forms.ChoiceField(
+        label="结果",
+        choices=VisitOutcome.choices,
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+        help_text="未见到（未联系上）的记录会保存，但不计入走访联系频次；计入频次还需填写检查情况或情况记录",
+        error_messages={
+            "required": "请选择结果：已见到儿童或家人，或未见到",
+            "invalid_choice": "请选择结果：已见到儿童或家人，或未见到",
+        },
+    )
     participants = forms.CharField(label="参与人员", required=False, max_length=200, widget=_text())
     notes = forms.CharField(label="情况记录", required=False, max_length=4000, widget=_area())
     flags = forms.ModelMultipleChoiceField(
@@ -141,6 +152,7 @@ class VisitEditForm(_ChecklistMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     kind = VisitForm.base_fields["kind"]
     visited_on = VisitForm.base_fields["visited_on"]
+    outcome = VisitForm.base_fields["outcome"]
     participants = VisitForm.base_fields["participants"]
     notes = VisitForm.base_fields["notes"]
 

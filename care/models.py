@@ -50,11 +50,17 @@ class CadenceRule(models.Model):
     class AppliesTo(models.TextChoices):
         ALL_MIGRANT = "all_migrant", _("全部流动儿童")
         KEY_ATTENTION = "key_attention", _("重点关注儿童")
+        # The first home visit of a newly registered or newly migrant child: counted from the
+        # later of registration and becoming a migrant child (never from the arrival date).
+        FIRST_VISIT = "first_visit", _("新登记或新认定流动儿童的首次走访")
 
     code = models.SlugField(_("代码"), max_length=40)
     name = models.CharField(_("名称"), max_length=60)
     applies_to = models.CharField(_("适用对象"), max_length=20, choices=AppliesTo.choices)
     interval_months = models.PositiveSmallIntegerField(_("间隔（月）"))
+    interval_days = models.PositiveSmallIntegerField(
+        _("另加天数"), default=0, help_text=_("间隔按月计算后再加的天数；首次走访的期限按天数规定")
+    )
     contact_types = models.JSONField(_("计入的联系方式"), default=list)
     effective_from = models.DateField(_("生效日期"))
     effective_to = models.DateField(_("失效日期"), null=True, blank=True, help_text=_("当日起不再适用"))
@@ -151,10 +157,27 @@ class VisitKind(models.TextChoices):
     WORKSTATION = "工作站", _("工作站")
 
 
+class VisitOutcome(models.TextChoices):
+    REACHED = "reached", _("已见到（已联系上）")
+    NOT_REACHED = "not_reached", _("未见到（未联系上）")
+
+
+def counts_toward_cadence() -> Q:
+    """The one definition of a visit or contact that counts toward the cadence (the due dates of
+    the work lists, the compliance measures): it reached the child or family, and it says what
+    was found — a checklist answer or a note. An empty record or a "not reached" attempt stays
+    on the file but satisfies no visit or contact duty. Used as a filter or inside a
+    ``When`` by every query that counts visits (care.status, care.selectors)."""
+    return Q(outcome=VisitOutcome.REACHED) & (~Q(notes="") | ~Q(checklist={}))
+
+
 class Visit(models.Model):
     child = models.ForeignKey("registry.Child", on_delete=models.PROTECT, related_name="care_visits")
     kind = models.CharField(_("方式"), max_length=10, choices=VisitKind.choices)
     visited_on = models.DateField(_("日期"))
+    # Blank on records made before the outcome was asked: they count toward nothing until
+    # someone who knows completes them.
+    outcome = models.CharField(_("结果"), max_length=12, choices=VisitOutcome.choices, blank=True)
     participants = models.CharField(_("参与人员"), max_length=200, blank=True)
     checklist_version = models.ForeignKey(
         VisitChecklist, verbose_name=_("检查表版本"), on_delete=models.PROTECT, null=True, blank=True

@@ -12,6 +12,9 @@ import json
 from pathlib import Path
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "care_policy_tianmen_2025.json"
+# Rows added to the policy later, each loaded by the data migration of its time (a fixture
+# loaded by an older migration must only name the fields its historical models have).
+FIRST_VISIT_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "care_policy_first_visit_2025.json"
 
 
 def _date(value):
@@ -25,7 +28,7 @@ def load_policy(apps, path: Path = FIXTURE) -> None:
     VisitChecklist = apps.get_model("care", "VisitChecklist")
     AssessmentForm = apps.get_model("care", "AssessmentForm")
     EscalationStepType = apps.get_model("care", "EscalationStepType")
-    for row in data["risk_categories"]:
+    for row in data.get("risk_categories", []):
         RiskCategory.objects.update_or_create(
             code=row["code"],
             defaults=dict(
@@ -36,19 +39,20 @@ def load_policy(apps, path: Path = FIXTURE) -> None:
                 effective_to=_date(row.get("effective_to")),
             ),
         )
-    for row in data["cadence_rules"]:
-        CadenceRule.objects.update_or_create(
-            code=row["code"],
-            effective_from=_date(row["effective_from"]),
-            defaults=dict(
-                name=row["name"],
-                applies_to=row["applies_to"],
-                interval_months=row["interval_months"],
-                contact_types=row["contact_types"],
-                effective_to=_date(row.get("effective_to")),
-            ),
+    for row in data.get("cadence_rules", []):
+        defaults = dict(
+            name=row["name"],
+            applies_to=row["applies_to"],
+            interval_months=row["interval_months"],
+            contact_types=row["contact_types"],
+            effective_to=_date(row.get("effective_to")),
         )
-    for row in data["visit_checklists"]:
+        if "interval_days" in row:
+            defaults["interval_days"] = row["interval_days"]
+        CadenceRule.objects.update_or_create(
+            code=row["code"], effective_from=_date(row["effective_from"]), defaults=defaults
+        )
+    for row in data.get("visit_checklists", []):
         VisitChecklist.objects.update_or_create(
             version=row["version"],
             defaults=dict(
@@ -57,7 +61,7 @@ def load_policy(apps, path: Path = FIXTURE) -> None:
                 effective_to=_date(row.get("effective_to")),
             ),
         )
-    for row in data["assessment_forms"]:
+    for row in data.get("assessment_forms", []):
         AssessmentForm.objects.update_or_create(
             code=row["code"],
             version=row["version"],
@@ -70,7 +74,7 @@ def load_policy(apps, path: Path = FIXTURE) -> None:
                 effective_to=_date(row.get("effective_to")),
             ),
         )
-    for row in data["escalation_step_types"]:
+    for row in data.get("escalation_step_types", []):
         EscalationStepType.objects.update_or_create(
             code=row["code"],
             defaults=dict(

@@ -27,6 +27,7 @@ from care.models import (
     RiskCategory,
     RiskFlag,
     Visit,
+    counts_toward_cadence,
 )
 from care.status import load_policy
 
@@ -313,7 +314,8 @@ def compliance(user, start: dt.date, end: dt.date, by: str = "township") -> list
       children for contacts) whose duty began on or before ``start`` — they owed a visit
       within the period;
     * children visited within cadence: those of them with at least one qualifying visit
-      (a home visit; for contacts any channel, home visits included) dated in the period.
+      (a home visit; for contacts any channel, home visits included) dated in the period that
+      counts toward the cadence (``care.models.counts_toward_cadence``: reached, with content).
 
     Choose a period as long as the cadence (a quarter for home visits, a month for
     contacts) for the plan's own measure. The worker is the child director assigned to the
@@ -337,12 +339,14 @@ def compliance_periods(
     for index, (start, end) in enumerate(periods):
         policy = load_policy(end)
         home_visit = Visit.objects.filter(
+            counts_toward_cadence(),
             child_id=OuterRef("child_id"),
             kind__in=policy.home_kinds,
             visited_on__gte=start,
             visited_on__lte=end,
         )
         contact = Visit.objects.filter(
+            counts_toward_cadence(),
             child_id=OuterRef("child_id"),
             kind__in=policy.contact_kinds,
             visited_on__gte=start,

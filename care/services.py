@@ -34,6 +34,8 @@ from care.models import (
     Visit,
     VisitChecklist,
     VisitKind,
+    VisitOutcome,
+    counts_toward_cadence,
 )
 from care.status import refresh_child
 from common.uploads import UploadRejected, check_upload
@@ -331,6 +333,16 @@ def _clean_checklist(definition: VisitChecklist | None, answers: dict) -> dict:
     return clean
 
 
+def _check_outcome(outcome: str) -> None:
+    if outcome not in VisitOutcome.values:
+        raise CareError("请选择结果：已见到（已联系上），或未见到（未联系上）")
+
+
+def visit_counts(visit: Visit) -> bool:
+    """Whether the stored record counts toward the cadence (asked of the one definition)."""
+    return Visit.objects.filter(counts_toward_cadence(), pk=visit.pk).exists()
+
+
 def _check_visit_date(child: Child, visited_on: dt.date) -> None:
     if visited_on > _today():
         raise CareError("走访日期不能晚于今天")
@@ -345,21 +357,25 @@ def visit_create(
     child: Child,
     kind: str,
     visited_on: dt.date,
+    outcome: str,
     participants: str = "",
     checklist: dict | None = None,
     notes: str = "",
     flags: list[tuple[RiskCategory | str, str]] | None = None,
     follow_ups: list[tuple[str, dt.date]] | None = None,
 ) -> Visit:
-    """Record a visit or contact; new risk flags (source visit) and follow-up actions with it."""
+    """Record a visit or contact; new risk flags (source visit) and follow-up actions with it.
+    Whether it counts toward the cadence is ``care.models.counts_toward_cadence``'s to say."""
     if kind not in VisitKind.values:
         raise CareError("请选择走访联系方式")
+    _check_outcome(outcome)
     _check_visit_date(child, visited_on)
     definition = checklist_in_force(visited_on)
     visit = Visit.objects.create(
         child=child,
         kind=kind,
         visited_on=visited_on,
+        outcome=outcome,
         participants=participants.strip(),
         checklist_version=definition,
         checklist=_clean_checklist(definition, checklist or {}),
@@ -375,7 +391,12 @@ def visit_create(
         action="create",
         obj=visit,
         summary=f"记录{kind}：{child.file_no}，{visited_on.isoformat()}",
-        changes={"kind": kind, "visited_on": visited_on.isoformat(), "follow_ups": len(follow_ups or [])},
+        changes={
+            "kind": kind,
+            "visited_on": visited_on.isoformat(),
+            "outcome": outcome,
+            "follow_ups": len(follow_ups or []),
+        },
     )
     for category, evidence in flags or []:
         flag_raise(
@@ -395,6 +416,7 @@ def _visit_state(visit: Visit) -> dict:
     return {
         "kind": visit.kind,
         "visited_on": visit.visited_on.isoformat(),
+        "outcome": visit.outcome,
         "participants": visit.participants,
         "checklist": visit.checklist,
         "notes": visit.notes,
@@ -409,6 +431,7 @@ def visit_update(
     expected_version: int,
     kind: str,
     visited_on: dt.date,
+    outcome: str,
     participants: str = "",
     checklist: dict | None = None,
     notes: str = "",
@@ -418,6 +441,7 @@ def visit_update(
     stored version so that the page can show both."""
     if kind not in VisitKind.values:
         raise CareError("请选择走访联系方式")
+    _check_outcome(outcome)
     _check_visit_date(visit.child, visited_on)
     current = Visit.objects.get(pk=visit.pk)
     before = _visit_state(current)
@@ -425,6 +449,7 @@ def visit_update(
     updated = Visit.objects.filter(pk=visit.pk, version=expected_version).update(
         kind=kind,
         visited_on=visited_on,
+        outcome=outcome,
         participants=participants.strip(),
         checklist=clean,
         notes=notes.strip(),

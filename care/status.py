@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Max, Min, When
+from django.db.models import Case, Max, Min, Q, When
 from django.utils import timezone
 
 from care import cadence
-from care.models import CadenceRule, CareStatus, RiskFlag, Visit
+from care.models import CadenceRule, CareStatus, RiskFlag, Visit, counts_toward_cadence
 from registry.choices import MigrantStatus
 from registry.models import Child
 
@@ -45,22 +45,27 @@ class Policy:
     contact_periods: list[cadence.RulePeriod]
     home_kinds: tuple[str, ...]
     contact_kinds: tuple[str, ...]
+    first_visit_periods: list[cadence.RulePeriod] = field(default_factory=list)
 
 
 def load_policy(on: dt.date) -> Policy:
     """The cadence rule periods; which visit kinds qualify is read from the rule in force on ``on``."""
     rules = list(CadenceRule.objects.all())
-    visit = cadence.periods_from_rules(r for r in rules if r.applies_to == CadenceRule.AppliesTo.ALL_MIGRANT)
-    contact = cadence.periods_from_rules(
-        r for r in rules if r.applies_to == CadenceRule.AppliesTo.KEY_ATTENTION
-    )
+
+    def periods(applies_to):
+        return cadence.periods_from_rules(r for r in rules if r.applies_to == applies_to)
+
+    visit = periods(CadenceRule.AppliesTo.ALL_MIGRANT)
+    contact = periods(CadenceRule.AppliesTo.KEY_ATTENTION)
     visit_now = cadence.rule_on(visit, on) or (visit[-1] if visit else None)
     contact_now = cadence.rule_on(contact, on) or (contact[-1] if contact else None)
     home_kinds = visit_now.contact_types if visit_now else ("上门走访",)
     contact_kinds = contact_now.contact_types if contact_now else ()
     # A home visit always counts as a contact.
     contact_kinds = tuple(dict.fromkeys(contact_kinds + home_kinds))
-    return Policy(visit, contact, tuple(home_kinds), contact_kinds)
+    return Policy(
+        visit, contact, tuple(home_kinds), contact_kinds, periods(CadenceRule.AppliesTo.FIRST_VISIT)
+    )
 
 
 def compute(
@@ -74,45 +79,22 @@ def compute(
     last_contact_on: dt.date | None,
     key_attention_since: dt.date | None,
 ) -> tuple:
-    """The CareStatus values (in FIELDS order) of one child: a pure function."""
-    needs_visit = migrant and open_
-    key_attention = open_ and key_attention_since is not None
-    basis = (migrant_from or created_on) if needs_visit else None
-    last_contact = cadence.latest(last_contact_on, last_home_visit_on)
-    next_visit = (
-        cadence.next_due(
-            cadence.visit_anchor(last_home_visit_on=last_home_visit_on, basis_on=basis), policy.visit_periods
-        )
-        if needs_visit
-        else None
-    )
-    next_contact = (
-        cadence.next_due(
-            cadence.contact_anchor(last_contact_on=last_contact, key_attention_since=key_attention_since),
-            policy.contact_periods,
-        )
-        if key_attention
-        else None
-    )
-    return (
-        needs_visit,
-        key_attention,
-        key_attention_since if key_attention else None,
-        basis,
-        last_home_visit_on,
-        last_contact,
-        next_visit,
-        next_contact,
+    """The CareStatus values (in FIELDS order) of one child: a pure function. The single refresh
+    and the set-based one both evaluate it through ``_Evaluator.values`` (one definition)."""
+    return _Evaluator(policy).values(
+        migrant, open_, migrant_from, created_on, last_home_visit_on, last_contact_on, key_attention_since
     )
 
 
 def _visit_aggregates(policy: Policy, **child_filter) -> dict[int, tuple]:
+    # Only visits that count toward the cadence (care.models.counts_toward_cadence) set the dates.
+    counts = counts_toward_cadence()
     rows = _driver_rows(
         Visit.objects.filter(**child_filter)
         .values("child_id")
         .annotate(
-            last_home=Max(Case(When(kind__in=policy.home_kinds, then="visited_on"))),
-            last_contact=Max(Case(When(kind__in=policy.contact_kinds, then="visited_on"))),
+            last_home=Max(Case(When(counts & Q(kind__in=policy.home_kinds), then="visited_on"))),
+            last_contact=Max(Case(When(counts & Q(kind__in=policy.contact_kinds), then="visited_on"))),
         )
         .values_list("child_id", "last_home", "last_contact")
     )
@@ -138,6 +120,11 @@ def _created_on(value) -> dt.date | None:
         # way Django's own converter does.
         value = timezone.make_aware(value, connection.timezone)
     return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+
+
+def _day_after(value) -> dt.date:
+    """The day after ``value``'s own date (UTC or naive), on or after its local date."""
+    return value.date() + dt.timedelta(days=1)
 
 
 class _Days(dict):
@@ -204,38 +191,42 @@ class _Evaluator:
 
     def __init__(self, policy: Policy):
         self.policy = policy
-        self._visit: dict = {}
-        self._contact: dict = {}
+        self._due_dates: dict = {}
 
-    def next_visit(self, anchor: dt.date | None) -> dt.date | None:
+    def _due(self, anchor: dt.date | None, periods) -> dt.date | None:
+        """``cadence.next_due``, evaluated once per anchor and rule (the policy's lists)."""
+        key = (id(periods), anchor)
         try:
-            return self._visit[anchor]
+            return self._due_dates[key]
         except KeyError:
-            due = self._visit[anchor] = cadence.next_due(anchor, self.policy.visit_periods)
+            due = self._due_dates[key] = cadence.next_due(anchor, periods)
             return due
+
+    def next_visit(self, last_home: dt.date | None, basis: dt.date | None) -> dt.date | None:
+        return cadence.next_visit_due(
+            last_home_visit_on=last_home,
+            basis_on=basis,
+            visit_periods=self.policy.visit_periods,
+            first_visit_periods=self.policy.first_visit_periods,
+            due=self._due,
+        )
 
     def next_contact(self, anchor: dt.date | None) -> dt.date | None:
-        try:
-            return self._contact[anchor]
-        except KeyError:
-            due = self._contact[anchor] = cadence.next_due(anchor, self.policy.contact_periods)
-            return due
+        return self._due(anchor, self.policy.contact_periods)
 
     def values(self, migrant, open_, migrant_from, created_on, home, contact, since) -> tuple:
-        """The same tuple as ``compute`` (tested against it)."""
+        """The CareStatus values (in FIELDS order) of one child."""
         needs_visit = migrant and open_
         key_attention = open_ and since is not None
-        basis = (migrant_from or created_on) if needs_visit else None
-        if contact is None or (home is not None and home > contact):
-            contact = home
-        if needs_visit:
-            anchor = home if basis is None or (home is not None and home > basis) else basis
-            next_visit = self.next_visit(anchor)
-        else:
-            next_visit = None
+        basis = (
+            cadence.visit_basis(migrant_from=migrant_from, registered_on=created_on) if needs_visit else None
+        )
+        contact = cadence.latest(contact, home)
+        next_visit = self.next_visit(home, basis) if needs_visit else None
         if key_attention:
-            anchor = since if contact is None or contact < since else contact
-            next_contact = self.next_contact(anchor)
+            next_contact = self.next_contact(
+                cadence.contact_anchor(last_contact_on=contact, key_attention_since=since)
+            )
         else:
             next_contact = None
         return (
@@ -271,8 +262,14 @@ def _refresh_rows(children: list[tuple], evaluator: _Evaluator, on: dt.date, **c
             migrant,
             open_,
             migrant_from,
-            # Read only where it is the basis (a migrant child without a date of becoming one).
-            _created_on(created_at) if migrant and open_ and migrant_from is None else None,
+            # Read only where it can be the basis (the later of becoming a migrant child and
+            # registration): a local date is at most a day after the stored time's own date.
+            _created_on(created_at)
+            if migrant
+            and open_
+            and created_at is not None
+            and (migrant_from is None or migrant_from <= _day_after(created_at))
+            else None,
             home,
             contact,
             flags.get(pk),

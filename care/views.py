@@ -43,6 +43,8 @@ from care.services import CareError, VisitConflict
 from common.uploads import content_type_of
 from registry.status import add_months
 
+NOT_COUNTED = "这条记录不计入走访联系频次：计入频次需要“已见到（已联系上）”，并填写检查情况或情况记录"
+
 
 def _today() -> dt.date:
     return timezone.localdate()
@@ -140,11 +142,12 @@ def visit_create(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.visit_create(
+            visit = services.visit_create(
                 actor=request.user,
                 child=child,
                 kind=data["kind"],
                 visited_on=data["visited_on"],
+                outcome=data["outcome"],
                 participants=data["participants"],
                 checklist=form.checklist_answers(),
                 notes=data["notes"],
@@ -155,6 +158,8 @@ def visit_create(request, pk):
             form.add_error(None, str(exc))
         else:
             messages.success(request, "走访联系记录已保存")
+            if not services.visit_counts(visit):
+                messages.warning(request, NOT_COUNTED)
             return redirect(_next(request, request.GET.get("next"), reverse("care:worklist")))
     return render(request, "care/visit_form.html", {"child": child, "form": form})
 
@@ -171,6 +176,7 @@ def visit_detail(request, pk):
         "version": visit.version,
         "kind": visit.kind,
         "visited_on": visit.visited_on,
+        "outcome": visit.outcome,
         "participants": visit.participants,
         "notes": visit.notes,
     }
@@ -192,6 +198,7 @@ def visit_detail(request, pk):
                     expected_version=data["version"],
                     kind=data["kind"],
                     visited_on=data["visited_on"],
+                    outcome=data["outcome"],
                     participants=data["participants"],
                     checklist=form.checklist_answers(),
                     notes=data["notes"],
@@ -206,6 +213,8 @@ def visit_detail(request, pk):
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "走访记录已更新")
+                if not services.visit_counts(visit):
+                    messages.warning(request, NOT_COUNTED)
                 return redirect("care:visit_edit", pk=visit.pk)
     if request.method == "GET":
         record(actor=request.user, action="read", obj=visit, summary=f"查看走访记录：{visit.child.file_no}")
@@ -228,6 +237,8 @@ def visit_detail(request, pk):
             "checklist_rows": [(labels.get(k, k), v) for k, v in visit.checklist.items()],
             "history": history,
             "follow_ups": visit.follow_ups.all(),
+            "counts": services.visit_counts(visit),
+            "not_counted": NOT_COUNTED,
         },
     )
 

@@ -22,7 +22,13 @@ def test_worklist_api_is_scoped(city, kids, today, client, login):
 
 def test_visit_api_records_and_refuses_out_of_scope(city, kids, today, client, login):
     login(city.yuekou_director)
-    body = {"kind": "电话", "visited_on": today.isoformat(), "checklist": {"safety": "无"}, "notes": "回访"}
+    body = {
+        "kind": "电话",
+        "outcome": "reached",
+        "visited_on": today.isoformat(),
+        "checklist": {"safety": "无"},
+        "notes": "回访",
+    }
     response = client.post(
         reverse("care_api_visit_create", args=[kids["own"].pk]), body, content_type="application/json"
     )

@@ -33,14 +33,29 @@ def varied_city(city, today):
     ]
     Child.objects.filter(pk=made[4].pk).update(closed_at=today, close_reason="moved_away")
     Child.objects.filter(pk=made[5].pk).update(migrant_from=None)
-    for child, kind, days in [
-        (made[0], "上门走访", 40),
-        (made[0], "电话联系", 10),
-        (made[2], "电话联系", 100),
-        (made[3], "上门走访", 400),
-        (made[4], "上门走访", 20),
+    # Registered long ago, two of them: the first home visit counts from registration otherwise.
+    registered = timezone.now() - dt.timedelta(days=900)
+    Child.objects.filter(pk__in=[made[2].pk, made[3].pk]).update(created_at=registered)
+    reached, note, answer = "reached", "入户了解情况", {"guardian_present": "是"}
+    for child, kind, days, outcome, notes, checklist in [
+        (made[0], "上门走访", 40, reached, note, {}),
+        (made[0], "电话", 10, reached, "", answer),
+        # Records that count toward nothing: not reached, empty, without an outcome.
+        (made[0], "上门走访", 5, "not_reached", note, answer),
+        (made[1], "上门走访", 3, reached, "", {}),
+        (made[5], "上门走访", 2, "", note, answer),
+        (made[2], "电话", 100, reached, note, {}),
+        (made[3], "上门走访", 400, reached, note, answer),
+        (made[4], "上门走访", 20, reached, note, {}),
     ]:
-        Visit.objects.create(child=child, kind=kind, visited_on=today - dt.timedelta(days=days))
+        Visit.objects.create(
+            child=child,
+            kind=kind,
+            visited_on=today - dt.timedelta(days=days),
+            outcome=outcome,
+            notes=notes,
+            checklist=checklist,
+        )
     RiskFlag.objects.create(
         child=made[0], category_id=_category_id("family_hardship"), source="manual", raised_on=today
     )
@@ -153,7 +168,9 @@ def test_daily_run_refreshes_only_changed_children_and_equals_a_full_pass(city):
     # Only the few children touched during the first run are looked at again; nothing changes.
     assert nothing["incremental"] is True and nothing["children"] < len(made) and nothing["changed"] == 0
     # Changes of the day: a visit, a file closed without the services, a new flag, a disability.
-    Visit.objects.create(child=made[1], kind="上门走访", visited_on=tomorrow)
+    Visit.objects.create(
+        child=made[1], kind="上门走访", visited_on=tomorrow, outcome="reached", notes="入户了解情况"
+    )
     Child.objects.filter(pk=made[0].pk).update(closed_at=tomorrow, close_reason="moved_away")
     RiskFlag.objects.create(
         child=made[5], category_id=_category_id("dropout"), source="manual", raised_on=tomorrow
@@ -183,3 +200,18 @@ def test_a_changed_cadence_makes_the_daily_run_a_full_pass(city):
     )
     again = run_daily(on=today)
     assert (again["incremental"], again["children"]) == (False, len(made))
+
+
+def test_only_visits_with_an_outcome_and_content_count_in_both_refreshes(city):
+    """Not reached, empty and outcome-less records leave the dates alone, in the per-child and the
+    set-based refresh alike (both read care.models.counts_toward_cadence)."""
+    today = timezone.localdate()
+    made = varied_city(city, today)
+    refresh_children([c.pk for c in made], on=today)
+    bulk = rows()
+    assert bulk[made[0].pk][4:6] == (today - dt.timedelta(days=40), today - dt.timedelta(days=10))
+    assert bulk[made[1].pk][4:6] == (None, None)  # reached, but nothing written
+    assert bulk[made[5].pk][4:6] == (None, None)  # no outcome recorded
+    for child in made:
+        refresh_child(child.pk, on=today)
+    assert rows() == bulk

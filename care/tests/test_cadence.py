@@ -5,13 +5,26 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from care.cadence import RulePeriod, contact_anchor, is_overdue, next_due, rule_on, visit_anchor, week_end
+from care.cadence import (
+    RulePeriod,
+    contact_anchor,
+    is_overdue,
+    next_due,
+    next_visit_due,
+    rule_on,
+    visit_basis,
+    week_end,
+)
 from care.status import Policy, compute
 
 D = dt.date
 QUARTERLY = [RulePeriod(D(2025, 7, 30), None, 3, ("上门走访",))]
 MONTHLY = [RulePeriod(D(2025, 7, 30), None, 1, ("上门走访", "电话", "视频", "在校", "工作站"))]
 POLICY = Policy(QUARTERLY, MONTHLY, ("上门走访",), ("上门走访", "电话", "视频", "在校", "工作站"))
+FIRST_30_DAYS = [RulePeriod(D(2025, 7, 30), None, 0, ("上门走访",), interval_days=30)]
+WITH_FIRST = Policy(
+    QUARTERLY, MONTHLY, ("上门走访",), ("上门走访", "电话", "视频", "在校", "工作站"), FIRST_30_DAYS
+)
 
 
 def test_month_end_is_clamped_in_a_common_year():
@@ -66,8 +79,9 @@ def test_rule_in_force_on_a_day():
 
 
 def test_anchors_take_the_later_date():
-    assert visit_anchor(last_home_visit_on=None, basis_on=D(2026, 3, 1)) == D(2026, 3, 1)
-    assert visit_anchor(last_home_visit_on=D(2026, 5, 1), basis_on=D(2026, 3, 1)) == D(2026, 5, 1)
+    assert visit_basis(migrant_from=D(2025, 3, 1), registered_on=D(2026, 3, 1)) == D(2026, 3, 1)
+    assert visit_basis(migrant_from=D(2026, 5, 1), registered_on=D(2026, 3, 1)) == D(2026, 5, 1)
+    assert visit_basis(migrant_from=None, registered_on=D(2026, 3, 1)) == D(2026, 3, 1)
     assert contact_anchor(last_contact_on=D(2026, 1, 1), key_attention_since=D(2026, 2, 1)) == D(2026, 2, 1)
 
 
@@ -136,3 +150,53 @@ def test_due_date_is_within_the_interval_and_never_earlier_than_the_anchor(ancho
     assert anchor < due
     assert (due.year - anchor.year) * 12 + due.month - anchor.month == months
     assert due.day <= anchor.day
+
+
+def _first_visit(policy, *, migrant_from, created_on, last_home_visit_on=None):
+    return compute(
+        policy=policy,
+        migrant=True,
+        open_=True,
+        migrant_from=migrant_from,
+        created_on=created_on,
+        last_home_visit_on=last_home_visit_on,
+        last_contact_on=None,
+        key_attention_since=None,
+    )
+
+
+def test_a_child_registered_today_who_arrived_last_year_is_due_in_30_days():
+    values = _first_visit(WITH_FIRST, migrant_from=D(2025, 12, 1), created_on=D(2026, 12, 4))
+    assert values[3] == D(2026, 12, 4)  # the duty began on registration, not on arrival
+    assert values[6] == D(2027, 1, 3)
+
+
+def test_a_child_becoming_migrant_after_registration_is_due_30_days_after_that_day():
+    values = _first_visit(WITH_FIRST, migrant_from=D(2026, 9, 1), created_on=D(2026, 3, 1))
+    assert values[6] == D(2026, 10, 1)
+    # A home visit made before the duty began (while pending) is not the first visit of the duty.
+    values = _first_visit(
+        WITH_FIRST, migrant_from=D(2026, 9, 1), created_on=D(2026, 3, 1), last_home_visit_on=D(2026, 5, 1)
+    )
+    assert values[6] == D(2026, 10, 1)
+
+
+def test_after_the_first_visit_the_regular_interval_applies():
+    values = _first_visit(
+        WITH_FIRST, migrant_from=D(2026, 9, 1), created_on=D(2026, 9, 1), last_home_visit_on=D(2026, 9, 20)
+    )
+    assert values[6] == D(2026, 12, 20)
+
+
+def test_the_first_visit_period_is_data_with_an_effective_date():
+    changed = [
+        RulePeriod(D(2025, 7, 30), D(2027, 1, 1), 0, ("上门走访",), interval_days=30),
+        RulePeriod(D(2027, 1, 1), None, 0, ("上门走访",), interval_days=15),
+    ]
+    policy = Policy(QUARTERLY, MONTHLY, ("上门走访",), ("上门走访",), changed)
+    assert _first_visit(policy, migrant_from=None, created_on=D(2026, 6, 1))[6] == D(2026, 7, 1)
+    assert _first_visit(policy, migrant_from=None, created_on=D(2027, 2, 1))[6] == D(2027, 2, 16)
+    # Without any first-visit rule, the regular interval counts from the day the duty began.
+    assert next_visit_due(
+        last_home_visit_on=None, basis_on=D(2026, 6, 1), visit_periods=QUARTERLY, first_visit_periods=[]
+    ) == D(2026, 9, 1)

@@ -23,9 +23,21 @@ def test_compliance_by_township_village_and_worker(city, today):
     other = make_child(village=city.yuekou_other_village, arrival_date=old)
     make_child(village=city.yuekou_community, arrival_date=today - dt.timedelta(days=30))  # not migrant yet
     services.visit_create(
-        actor=city.admin, child=visited, kind="上门走访", visited_on=today - dt.timedelta(days=5)
+        outcome="reached",
+        notes="入户了解情况",
+        actor=city.admin,
+        child=visited,
+        kind="上门走访",
+        visited_on=today - dt.timedelta(days=5),
     )
-    services.visit_create(actor=city.admin, child=other, kind="电话", visited_on=today - dt.timedelta(days=5))
+    services.visit_create(
+        outcome="reached",
+        notes="入户了解情况",
+        actor=city.admin,
+        child=other,
+        kind="电话",
+        visited_on=today - dt.timedelta(days=5),
+    )
     services.flag_raise(
         actor=city.admin,
         child=other,

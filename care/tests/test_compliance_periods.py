@@ -63,6 +63,8 @@ def _varied_city(city, today):
         children.append(child)
         for _ in range(rng.randrange(4)):
             services.visit_create(
+                outcome="reached",
+                notes="入户了解情况",
                 actor=city.admin,
                 child=child,
                 kind=rng.choice(kinds),

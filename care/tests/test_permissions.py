@@ -15,6 +15,8 @@ from care.models import EscalationStepType
 def items(city, kids, today):
     child = kids["own"]
     visit = services.visit_create(
+        outcome="reached",
+        notes="入户了解情况",
         actor=city.yuekou_director,
         child=child,
         kind="上门走访",

@@ -14,6 +14,7 @@ from care.services import CareError, VisitConflict
 def test_visit_with_checklist_flags_and_follow_ups(city, kids, today):
     child = kids["own"]
     visit = services.visit_create(
+        outcome="reached",
         actor=city.yuekou_director,
         child=child,
         kind="上门走访",
@@ -36,6 +37,8 @@ def test_visit_with_checklist_flags_and_follow_ups(city, kids, today):
 def test_invalid_checklist_choice_and_future_date_are_refused(city, kids, today):
     with pytest.raises(CareError, match="监护人在场"):
         services.visit_create(
+            outcome="reached",
+            notes="入户了解情况",
             actor=city.yuekou_director,
             child=kids["own"],
             kind="电话",
@@ -44,6 +47,8 @@ def test_invalid_checklist_choice_and_future_date_are_refused(city, kids, today)
         )
     with pytest.raises(CareError, match="不能晚于今天"):
         services.visit_create(
+            outcome="reached",
+            notes="入户了解情况",
             actor=city.yuekou_director,
             child=kids["own"],
             kind="电话",
@@ -54,7 +59,14 @@ def test_invalid_checklist_choice_and_future_date_are_refused(city, kids, today)
 def test_phone_call_is_a_contact_but_not_a_home_visit(city, kids, today):
     child = kids["own"]
     services.flag_raise(actor=city.yuekou_director, child=child, category="dropout", source="manual")
-    services.visit_create(actor=city.yuekou_director, child=child, kind="电话", visited_on=today)
+    services.visit_create(
+        outcome="reached",
+        notes="入户了解情况",
+        actor=city.yuekou_director,
+        child=child,
+        kind="电话",
+        visited_on=today,
+    )
     status = CareStatus.objects.get(child=child)
     assert status.last_contact_on == today
     assert status.last_home_visit_on is None
@@ -66,7 +78,14 @@ def test_cadence_change_by_effective_date_moves_due_dates(city, kids, today):
 
     child = kids["own"]
     visited = today - dt.timedelta(days=40)
-    services.visit_create(actor=city.yuekou_director, child=child, kind="上门走访", visited_on=visited)
+    services.visit_create(
+        outcome="reached",
+        notes="入户了解情况",
+        actor=city.yuekou_director,
+        child=child,
+        kind="上门走访",
+        visited_on=visited,
+    )
     before = CareStatus.objects.get(child=child).next_visit_due
     # The city shortens home visits to every month from today.
     CadenceRule.objects.filter(code="home_visit").update(effective_to=today)
@@ -86,6 +105,8 @@ def test_cadence_change_by_effective_date_moves_due_dates(city, kids, today):
 
 def test_cadence_change_service_keeps_history_and_is_audited(city, kids, today):
     services.visit_create(
+        outcome="reached",
+        notes="入户了解情况",
         actor=city.yuekou_director,
         child=kids["own"],
         kind="上门走访",
@@ -111,9 +132,15 @@ def test_cadence_change_service_keeps_history_and_is_audited(city, kids, today):
 
 def test_edit_keeps_history_and_bumps_the_version(city, kids, today):
     visit = services.visit_create(
-        actor=city.yuekou_director, child=kids["own"], kind="上门走访", visited_on=today
+        outcome="reached",
+        notes="入户了解情况",
+        actor=city.yuekou_director,
+        child=kids["own"],
+        kind="上门走访",
+        visited_on=today,
     )
     edited = services.visit_update(
+        outcome="reached",
         actor=city.yuekou_supervisor,
         visit=visit,
         expected_version=1,
@@ -125,14 +152,20 @@ def test_edit_keeps_history_and_bumps_the_version(city, kids, today):
     event = AuditEvent.objects.filter(
         object_type="care.visit", object_id=str(visit.pk), action="update"
     ).get()
-    assert event.changes["notes"] == ["", "补充"]
+    assert event.changes["notes"] == ["入户了解情况", "补充"]
 
 
 def test_second_conflicting_save_is_refused_and_loses_nothing(city, kids, today):
     visit = services.visit_create(
-        actor=city.yuekou_director, child=kids["own"], kind="上门走访", visited_on=today
+        outcome="reached",
+        notes="入户了解情况",
+        actor=city.yuekou_director,
+        child=kids["own"],
+        kind="上门走访",
+        visited_on=today,
     )
     services.visit_update(
+        outcome="reached",
         actor=city.yuekou_director,
         visit=visit,
         expected_version=1,
@@ -142,6 +175,7 @@ def test_second_conflicting_save_is_refused_and_loses_nothing(city, kids, today)
     )
     with pytest.raises(VisitConflict) as info:
         services.visit_update(
+            outcome="reached",
             actor=city.yuekou_supervisor,
             visit=visit,
             expected_version=1,
@@ -156,9 +190,15 @@ def test_second_conflicting_save_is_refused_and_loses_nothing(city, kids, today)
 
 def test_conflict_page_shows_both_versions(city, kids, today, login):
     visit = services.visit_create(
-        actor=city.yuekou_director, child=kids["own"], kind="上门走访", visited_on=today
+        outcome="reached",
+        notes="入户了解情况",
+        actor=city.yuekou_director,
+        child=kids["own"],
+        kind="上门走访",
+        visited_on=today,
     )
     services.visit_update(
+        outcome="reached",
         actor=city.yuekou_director,
         visit=visit,
         expected_version=1,
@@ -169,7 +209,13 @@ def test_conflict_page_shows_both_versions(city, kids, today, login):
     client = login(city.yuekou_supervisor)
     response = client.post(
         reverse("care:visit_edit", args=[visit.pk]),
-        {"version": 1, "kind": "电话", "visited_on": today.isoformat(), "notes": "乙的修改"},
+        {
+            "version": 1,
+            "kind": "电话",
+            "outcome": "reached",
+            "visited_on": today.isoformat(),
+            "notes": "乙的修改",
+        },
     )
     assert response.status_code == 200
     text = response.content.decode()
@@ -178,7 +224,13 @@ def test_conflict_page_shows_both_versions(city, kids, today, login):
     # Saving again from the conflict page (now on version 2) succeeds.
     response = client.post(
         reverse("care:visit_edit", args=[visit.pk]),
-        {"version": 2, "kind": "电话", "visited_on": today.isoformat(), "notes": "乙的修改"},
+        {
+            "version": 2,
+            "kind": "电话",
+            "outcome": "reached",
+            "visited_on": today.isoformat(),
+            "notes": "乙的修改",
+        },
     )
     assert response.status_code == 302
     assert Visit.objects.get(pk=visit.pk).notes == "乙的修改"
@@ -191,6 +243,7 @@ def test_visit_form_saves_in_one_post(city, kids, today, login):
         reverse("care:visit_create", args=[child.pk]),
         {
             "kind": "上门走访",
+            "outcome": "reached",
             "visited_on": today.isoformat(),
             "cl_guardian_present": "是",
             "cl_safety": "无",
@@ -220,6 +273,6 @@ def test_next_parameter_cannot_redirect_off_site(city, kids, today, login):
     client = login(city.yuekou_director)
     response = client.post(
         reverse("care:visit_create", args=[kids["own"].pk]) + "?next=https://evil.example/",
-        {"kind": "电话", "visited_on": today.isoformat()},
+        {"kind": "电话", "outcome": "not_reached", "visited_on": today.isoformat()},
     )
     assert response.status_code == 302 and response["Location"] == reverse("care:worklist")

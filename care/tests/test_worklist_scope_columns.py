@@ -4,6 +4,7 @@ or closes a file — the single update, the bulk update, a transfer, closing —
 for the daily run."""
 
 import dataclasses
+import datetime as dt
 
 import pytest
 from django.db import connection
@@ -127,16 +128,18 @@ def test_daily_reminder_counts_follow_the_moved_child(city, other_director, toda
     from care.notify import counts_by_village
 
     child = _registered(city)
-    never_visited = {"overdue", "week"}  # registered two years after arrival: due long ago
-    before = counts_by_village(today)
+    never_visited = {"overdue", "week"}  # registered today: the first visit is due in 30 days
+    later = today + dt.timedelta(days=40)
+    assert counts_by_village(today) == {}
+    before = counts_by_village(later)
     assert sum(before[(city.yuekou_community.pk, city.yuekou.pk)][k] for k in never_visited) == 1
     data = dataclasses.replace(input_from_child(child), village_id=city.yuekou_other_village.pk)
     child_update(actor=city.yuekou_supervisor, child=child, data=data)
-    after = counts_by_village(today)
+    after = counts_by_village(later)
     assert (city.yuekou_community.pk, city.yuekou.pk) not in after
     assert sum(after[(city.yuekou_other_village.pk, city.yuekou.pk)][k] for k in never_visited) == 1
     child_close(actor=city.yuekou_supervisor, child=child, reason="moved_away", destination="湖北省武汉市")
-    assert counts_by_village(today) == {}
+    assert counts_by_village(later) == {}
 
 
 def test_driver_rows_equal_the_orms_rows(city, today):

@@ -11,7 +11,12 @@ from common.testing import make_child
 
 def _visit(city, child, days_ago, today, kind="上门走访"):
     return services.visit_create(
-        actor=city.admin, child=child, kind=kind, visited_on=today - dt.timedelta(days=days_ago)
+        outcome="reached",
+        notes="入户了解情况",
+        actor=city.admin,
+        child=child,
+        kind=kind,
+        visited_on=today - dt.timedelta(days=days_ago),
     )
 
 

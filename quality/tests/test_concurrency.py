@@ -139,7 +139,12 @@ def test_two_sessions_edit_the_same_visit(city):
         village=city.yuekou_community, name="并发乙", arrival_date=today - dt.timedelta(days=800)
     )
     visit = services.visit_create(
-        actor=city.yuekou_director, child=child, kind="上门走访", visited_on=today, notes="初次走访"
+        outcome="reached",
+        actor=city.yuekou_director,
+        child=child,
+        kind="上门走访",
+        visited_on=today,
+        notes="初次走访",
     )
     url = reverse("care:visit_edit", args=[visit.pk])
     first, second = session(city.yuekou_director), session(city.yuekou_supervisor)

@@ -138,6 +138,7 @@ def build_world(city, tmp_path) -> World:  # noqa: C901 - one object of each kin
 
     for side, (child, supervisor) in sides.items():
         visit = care.visit_create(
+            outcome="reached",
             actor=supervisor,
             child=child,
             kind="上门走访",
