@@ -85,6 +85,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "registry.view",
             "registry.edit",
             "registry.reveal",
+            # Closing a file is the supervisor's; a director proposes it (registry.closing).
+            "registry.close_propose",
             "census.verify",
             "care.view",
             "care.edit",

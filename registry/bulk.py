@@ -31,7 +31,6 @@ from audit.services import Entry, diff, record_many
 from common.inserts import insert_many, update_many
 from places.models import County, Unit
 from registry import identity
-from registry.choices import CloseReason
 from registry.hooks import children_changed
 from registry.inputs import ChildInput
 from registry.models import CensusTask, Child, Guardian, Household
@@ -43,6 +42,7 @@ from registry.services import (
     _child_fields,
     _status,
     _status_fields,
+    close_update,
     match_guardian,
     reserve_file_numbers,
     snapshot,
@@ -481,7 +481,7 @@ def children_update_many(
         if missing:
             raise Child.DoesNotExist(f"children {missing[:5]} do not exist")
         lookups = _Lookups([d for _c, d in pairs], children=current.values())
-        results, entries, changed = _update(pairs, expected, current, lookups, on)
+        results, entries, changed = _update(actor, pairs, expected, current, lookups, on)
         record_many(actor=actor, entries=entries, batch=batch)
         children_changed(children=changed, actor=actor)
     for (given, _data), result in zip(pairs, results, strict=True):
@@ -491,7 +491,7 @@ def children_update_many(
     return results
 
 
-def _update(pairs, expected, current: dict[int, Child], lookups: _Lookups, on: dt.date):
+def _update(actor, pairs, expected, current: dict[int, Child], lookups: _Lookups, on: dt.date):
     results: list[Result | None] = [None] * len(pairs)
     checked_of: dict[int, dict] = {}
     for i, (_child, data) in enumerate(pairs):
@@ -537,6 +537,8 @@ def _update(pairs, expected, current: dict[int, Child], lookups: _Lookups, on: d
     census_moves: dict[int, int | None] = {}
     entries: list[Entry] = []
     changed_children: list[Child] = []
+    closes: dict[int, dict] = {}  # child id -> the closing its update brought
+    closing_changes: dict[int, dict] = {}  # child id -> its audit row's changes
     for i, (child, data) in enumerate(pairs):
         row = current[child.pk]
         if expected[i] is not None and int(expected[i]) != row.version:
@@ -561,12 +563,16 @@ def _update(pairs, expected, current: dict[int, Child], lookups: _Lookups, on: d
         fields, close, bump = update_fields(row, data, checked, on, fields=lookups.fields(data, checked))
         old_village, old_hash = row.village_id, row.id_hash
         write = writes.setdefault(row.pk, (row, set()))[1]
-        for name, value in {**fields, **close}.items():
+        for name, value in fields.items():
             # Only the columns whose value changes are written (an unchanged ID number is not
             # encrypted again; a feed's school change writes the school's columns).
             if getattr(row, name) != value:
                 setattr(row, name, value)
                 write.add(name)
+        # The closing is written by registry.closing after the batch; the row shows it now,
+        # for a later item of the same child.
+        for name, value in close.items():
+            setattr(row, name, value)
         row.version += bump
         row.updated_at = now
         write.update(("version", "updated_at"))
@@ -591,7 +597,8 @@ def _update(pairs, expected, current: dict[int, Child], lookups: _Lookups, on: d
             # Only the guardians changed.
             row.version += 1
         if close:
-            changes["档案状态"] = ["在档", f"已关闭（{CloseReason(close['close_reason']).label}）"]
+            closes[row.pk] = close
+            closing_changes[row.pk] = changes
         row.changes = changes
         entries.append(
             Entry(
@@ -606,6 +613,8 @@ def _update(pairs, expected, current: dict[int, Child], lookups: _Lookups, on: d
 
     families.write()
     _write_children(writes.values())
+    for pk, consequences in close_update(actor, closes, on).items():
+        closing_changes[pk].update(consequences)
     by_village: dict[int | None, list[int]] = defaultdict(list)
     for pk, village_id in census_moves.items():
         by_village[village_id].append(pk)

@@ -85,4 +85,5 @@ class CloseReason(models.TextChoices):
     LOCAL_HUKOU = "local_hukou", _("本地户籍")
     DUPLICATE = "duplicate", _("重复档案")
     DECEASED = "deceased", _("死亡")
+    NOT_FOUND = "not_found", _("查无此人")
     OTHER = "other", _("其他")

@@ -25,6 +25,7 @@ from registry.choices import (
     Security,
     Sex,
 )
+from registry.closing import REASONS_BY_HAND
 from registry.inputs import ChildInput, GuardianInput
 from registry.models import CensusTask
 
@@ -332,8 +333,7 @@ class SearchForm(forms.Form):
 class CloseForm(forms.Form):
     reason = forms.ChoiceField(
         label="关闭原因",
-        choices=BLANK
-        + [(v, label) for v, label in CloseReason.choices if v not in ("turned_16", "local_hukou")],
+        choices=BLANK + [(v, label) for v, label in CloseReason.choices if v in REASONS_BY_HAND],
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     destination = forms.CharField(
@@ -344,6 +344,33 @@ class CloseForm(forms.Form):
     )
     note = forms.CharField(
         label="说明", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+
+
+class ClosureDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="审批",
+        choices=[("approve", "同意关闭"), ("reject", "驳回，档案保持在档")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择同意或驳回", "invalid_choice": "请选择同意或驳回"},
+    )
+    reason = forms.ChoiceField(
+        label="关闭原因",
+        choices=CloseForm.base_fields["reason"].choices,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    destination = forms.CharField(
+        label="迁往地（迁离天门时必填，去向不明填“不详”）",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "例如：湖北省武汉市江汉区"}),
+    )
+    note = forms.CharField(
+        label="审批意见（驳回时必填）",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
     )
 
 
@@ -426,7 +453,9 @@ class CensusOpenForm(forms.Form):
 class CensusVerifyForm(forms.Form):
     outcome = forms.ChoiceField(
         label="核实结果",
-        choices=[(v, label) for v, label in CensusTask.Status.choices if v not in ("pending", "updated")],
+        choices=[
+            (v, label) for v, label in CensusTask.Status.choices if v not in ("pending", "updated", "closed")
+        ],
         widget=forms.RadioSelect,
     )
     note = forms.CharField(

@@ -15,6 +15,7 @@ NAV = [
     NavItem("登记儿童", "registry:create", "registry.edit", order=11),
     NavItem("摸排核实", "registry:census", "census.verify", order=12),
     NavItem("档案转移", "registry:transfers", "registry.transfer", order=13),
+    NavItem("关闭审批", "registry:closures", "registry.close", order=14),
 ]
 
 
@@ -69,5 +70,18 @@ def home_cards(user) -> list[Card]:
         if incoming:
             cards.append(
                 Card("待接收转移", incoming, reverse("registry:transfers"), tone="warning", order=14)
+            )
+    if has_capability(user, "registry.close"):
+        proposals = selectors.closures_pending(user).count()
+        if proposals:
+            cards.append(
+                Card(
+                    "待审批关闭档案",
+                    proposals,
+                    reverse("registry:closures"),
+                    note="摸排已迁离、查无此人等",
+                    tone="warning",
+                    order=15,
+                )
             )
     return cards

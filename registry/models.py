@@ -209,6 +209,7 @@ class Transfer(models.Model):
         PENDING = "pending", _("待接收")
         ACCEPTED = "accepted", _("已接收")
         REJECTED = "rejected", _("已退回")
+        WITHDRAWN = "withdrawn", _("已撤回（档案关闭）")
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="transfers")
     from_township = models.ForeignKey(
@@ -285,6 +286,8 @@ class CensusTask(models.Model):
         UPDATED = "updated", _("已核实并更新")
         MOVED = "moved", _("已迁离")
         NOT_FOUND = "not_found", _("查无此人")
+        # Settled without a verdict: the file was closed (registry.closing) before it was verified.
+        CLOSED = "closed", _("档案已关闭")
 
     round = models.ForeignKey(CensusRound, on_delete=models.PROTECT, related_name="tasks")
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="census_tasks")
@@ -312,4 +315,49 @@ class CensusTask(models.Model):
             models.Index(fields=["round", "village", "status"], name="census_task_village"),
             # Covers the per-village progress of one township as well.
             models.Index(fields=["round", "township", "village", "status"], name="census_task_township_v"),
+        ]
+
+
+class ClosureProposal(models.Model):
+    """A proposal to close a file, for the township supervisor to approve or reject: made by a
+    census verdict of 已迁离 or 查无此人, or by a child director who wants a file closed.
+    Approved, the file closes through ``registry.closing.close_files`` like every other closing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已同意")
+        REJECTED = "rejected", _("已驳回")
+        WITHDRAWN = "withdrawn", _("已撤销（档案已关闭）")
+
+    class Source(models.TextChoices):
+        CENSUS = "census", _("摸排核实")
+        REQUEST = "request", _("申请关闭")
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="closure_proposals")
+    reason = models.CharField(_("关闭原因"), max_length=20, choices=CloseReason.choices)
+    note = models.CharField(_("情况说明"), max_length=200, blank=True)
+    destination = models.CharField(_("迁往地"), max_length=100, blank=True)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
+    census_task = models.ForeignKey(
+        CensusTask, on_delete=models.PROTECT, null=True, blank=True, related_name="closure_proposals"
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("关闭档案申请")
+        verbose_name_plural = _("关闭档案申请")
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"], condition=Q(status="pending"), name="closure_one_pending_per_child"
+            ),
         ]

@@ -14,7 +14,7 @@ from common.names import EXACT, PINYIN_CLOSE, SAME_PINYIN, name_similarity
 from places.models import Unit
 from registry import identity
 from registry.inputs import ChildInput
-from registry.models import CensusRound, CensusTask, Child, ChildDocument, Guardian, Transfer
+from registry.models import CensusRound, CensusTask, Child, ChildDocument, ClosureProposal, Guardian, Transfer
 from registry.status import add_months
 
 STALE_MONTHS = 6
@@ -80,11 +80,14 @@ def child_file(user, pk, **annotations) -> Child:
 
 
 def file_lists_present() -> dict:
-    """Annotations for ``child_file``: whether the file has documents and transfers, which most
-    files have not (the page then reads neither)."""
+    """Annotations for ``child_file``: whether the file has documents, transfers and a pending
+    closure proposal, which most files have not (the page then reads none of them)."""
     return {
         "has_documents": Exists(ChildDocument.objects.filter(child=OuterRef("pk"))),
         "has_transfers": Exists(Transfer.objects.filter(child=OuterRef("pk"))),
+        "has_closure_proposal": Exists(
+            ClosureProposal.objects.filter(child=OuterRef("pk"), status=ClosureProposal.Status.PENDING)
+        ),
     }
 
 
@@ -205,6 +208,34 @@ def transfer_for_decision(user, pk) -> Transfer:
     if transfer is None:
         raise Http404("未找到该转移申请，或您无权处理")
     return transfer
+
+
+# ---------------------------------------------------------------- closure proposals
+
+
+def closures_pending(user) -> QuerySet:
+    """Pending closure proposals of the children in the user's scope (the supervisor's list)."""
+    return (
+        scoped_by_child(user, ClosureProposal.objects.filter(status=ClosureProposal.Status.PENDING))
+        .select_related("child", "child__village", "proposed_by", "census_task__round")
+        .order_by("proposed_at", "id")
+    )
+
+
+def closure_for_decision(user, pk) -> ClosureProposal:
+    from django.http import Http404
+
+    proposal = (
+        scoped_by_child(user, ClosureProposal.objects.all())
+        .select_related("child", "child__village", "proposed_by", "decided_by", "census_task__round")
+        .filter(pk=pk)
+        .first()
+        if str(pk).isdigit()
+        else None
+    )
+    if proposal is None:
+        raise Http404("未找到该关闭申请，或您无权处理")
+    return proposal
 
 
 # ---------------------------------------------------------------- census

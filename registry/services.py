@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from access.policy import can, can_reveal, has_capability, unit_in_scope
-from audit.services import Entry, diff, record, record_many
+from audit.services import diff, record
 from common import idnumber
 from common.uploads import DOCUMENTS, UploadRejected, check_upload
 from places.models import County, Unit
@@ -482,6 +482,20 @@ def child_register(*, actor, data: ChildInput, batch: str = "", on: dt.date | No
     return child
 
 
+def close_update(actor, closes: dict[int, dict], on: dt.date) -> dict[int, dict]:
+    """Close, through registry.closing, the files whose update ended their status (``closes``:
+    {child_id: the ``close`` of update_fields}); the update's own write has moved the version,
+    and its audit row and hooks carry the closing. Shared by child_update and registry.bulk."""
+    from registry.closing import Closure, close_files
+
+    closures = [
+        Closure(pk, close["close_reason"], close["close_note"]) for pk, close in closes.items() if close
+    ]
+    if not closures:
+        return {}
+    return close_files(actor=actor, closures=closures, on=on, bump_version=False, audit=False, hooks=False)
+
+
 def update_fields(current: Child, data: ChildInput, checked: dict, on: dt.date, *, fields: dict):
     """What an update writes: the new field values, the closing of the file when the new facts
     end its status (turning 16, local hukou: 户籍迁入 when the county changed), and whether the
@@ -531,10 +545,11 @@ def child_update(
     before = snapshot(current)
     fields, close, bump = update_fields(current, data, checked, on, fields=_child_fields(data, checked))
     updated = Child.objects.filter(pk=current.pk, version=current.version).update(
-        **fields, **close, version=F("version") + bump, updated_at=timezone.now()
+        **fields, version=F("version") + bump, updated_at=timezone.now()
     )
     if updated != 1:
         raise ConcurrentEdit()
+    closed = close_update(actor, {current.pk: close}, on)
     if data.guardians:
         _sync_guardians(current.household, checked["guardians"], remove_missing=True)
     if fields["village_id"] != current.village_id:
@@ -553,7 +568,7 @@ def child_update(
         Child.objects.filter(pk=child.pk).update(version=F("version") + 1)
         child.refresh_from_db()
     if close:
-        changes["档案状态"] = ["在档", f"已关闭（{CloseReason(close['close_reason']).label}）"]
+        changes.update(closed[current.pk])
     record(
         actor=actor,
         action="close" if close else "update",
@@ -612,44 +627,22 @@ def input_from_child(child: Child) -> ChildInput:
 
 @transaction.atomic
 def child_close(*, actor, child: Child, reason: str, note: str = "", destination: str = "") -> Child:
-    if reason not in CloseReason.values:
-        raise RegistryError(f"关闭原因“{reason}”无效，请从列表中选择")
-    if child.closed_at is not None:
+    """Close a file at once (the township supervisor or the city; a child director proposes
+    instead: registry.closing.closure_propose). The consequences are registry.closing's."""
+    from registry.closing import Closure, check_reason, close_files
+
+    if not can(actor, "registry.close", child):
+        raise PermissionDenied("只有本乡镇（街道）的督导员或市级管理员可以关闭档案；儿童主任请提交关闭申请")
+    check_reason(reason, destination)
+    current = Child.objects.select_for_update().get(pk=child.pk)
+    if current.closed_at is not None:
         raise RegistryError("该档案已经关闭，无需重复关闭")
-    if reason == CloseReason.MOVED_AWAY and not destination.strip():
-        raise InvalidChildData({"destination": "迁离天门时请填写迁往地（省、市、县）"})
-    on = timezone.localdate()
-    Child.objects.filter(pk=child.pk).update(
-        closed_at=on,
-        close_reason=reason,
-        close_note=note[:200],
-        close_destination=destination.strip()[:100],
-        version=F("version") + 1,
-        updated_at=timezone.now(),
-    )
-    CensusTask.objects.filter(child=child, status=CensusTask.Status.PENDING).update(
-        status=CensusTask.Status.MOVED, note=f"档案已关闭：{CloseReason(reason).label}"
-    )
-    Transfer.objects.filter(child=child, status=Transfer.Status.PENDING).update(
-        status=Transfer.Status.REJECTED,
-        decided_by=actor,
-        decided_at=timezone.now(),
-        decision_note="档案已关闭，转移自动撤回",
+    close_files(
+        actor=actor,
+        closures=[Closure(child.pk, reason, note, destination)],
+        on=timezone.localdate(),
     )
     child.refresh_from_db()
-    changes = {"档案状态": ["在档", f"已关闭（{CloseReason(reason).label}）"]}
-    if note:
-        changes["关闭说明"] = ["", note]
-    if destination:
-        changes["迁往地"] = ["", destination.strip()]
-    record(
-        actor=actor,
-        action="close",
-        obj=child,
-        summary=f"关闭儿童档案 {child.file_no}：{CloseReason(reason).label}",
-        changes=changes,
-    )
-    child_changed(child=child, actor=actor)
     return child
 
 
@@ -768,6 +761,8 @@ def status_recompute(*, on: dt.date, actor=None, progress=None) -> dict:
         and status in (MigrantStatus.MIGRANT, MigrantStatus.PENDING)
         and birth > adult_birth
     ]
+    from registry.closing import Closure, close_files
+
     for start in range(0, len(ending), CHUNK):
         chunk = ending[start : start + CHUNK]
         with transaction.atomic():
@@ -777,30 +772,18 @@ def status_recompute(*, on: dt.date, actor=None, progress=None) -> dict:
                     migrant_status=MigrantStatus.NOT_MIGRANT,
                     status_reason=label,
                     status_computed_on=on,
-                    closed_at=on,
-                    close_reason=reason,
-                    close_note=label,
-                    version=F("version") + 1,
                     updated_at=now,
                 )
                 changed.extend(pks)
-                CensusTask.objects.filter(child_id__in=pks, status=CensusTask.Status.PENDING).update(
-                    status=CensusTask.Status.MOVED, note=f"档案已关闭：{CloseReason(reason).label}"
-                )
                 counts[reason] += len(pks)
-            record_many(
+            # The hooks run for every changed child at step 4.
+            close_files(
                 actor=actor,
-                entries=[
-                    Entry(
-                        "close",
-                        "registry.child",
-                        str(pk),
-                        f"儿童档案 {file_no} 自动关闭：{CloseReason(reason).label}",
-                        {"档案状态": ["在档", f"已关闭（{CloseReason(reason).label}）"]},
-                    )
-                    for reason, _label, (pk, file_no) in chunk
-                ],
+                closures=[Closure(pk, reason, label) for reason, label, (pk, _file_no) in chunk],
+                on=on,
                 batch=f"status-{on.isoformat()}",
+                hooks=False,
+                automatic=True,
             )
     step(1)
 
@@ -954,6 +937,8 @@ def transfer_accept(*, actor, transfer: Transfer, to_village: Unit | None = None
     visibility follow the township); the history stays with the file."""
     transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
     _check_receiver(actor, transfer)
+    if Child.objects.select_for_update().filter(pk=transfer.child_id, closed_at__isnull=False).exists():
+        raise RegistryError("该儿童档案已关闭，不能接收转移；如儿童确在本乡镇，请先由原乡镇重新打开档案")
     village = to_village or transfer.to_village
     if village is not None and village.parent_id != transfer.to_township_id:
         raise InvalidChildData({"to_village": "所选村（社区）不属于转入乡镇，请重新选择"})
@@ -1090,7 +1075,10 @@ def census_verify(
         raise PermissionDenied("您无权核实该儿童")
     if task.round.status != CensusRound.Status.OPEN:
         raise RegistryError("该轮摸排已结束，不能再核实")
-    if outcome not in CensusTask.Status.values or outcome == CensusTask.Status.PENDING:
+    if outcome not in CensusTask.Status.values or outcome in (
+        CensusTask.Status.PENDING,
+        CensusTask.Status.CLOSED,
+    ):
         raise InvalidChildData({"outcome": "请选择核实结果"})
     if outcome in (CensusTask.Status.MOVED, CensusTask.Status.NOT_FOUND) and not note.strip():
         raise InvalidChildData({"note": "请说明情况（例如迁往何处、走访几次未见）"})
@@ -1117,7 +1105,25 @@ def census_verify(
             **({"变更": len(changes)} if changes else {}),
         },
     )
+    if outcome in CENSUS_CLOSING_VERDICTS:
+        # The verdict alone closes nothing: the township supervisor approves the closure.
+        from registry.closing import closure_propose
+
+        closure_propose(
+            actor=actor,
+            child=child,
+            reason=CENSUS_CLOSING_VERDICTS[outcome],
+            note=f"摸排“{task.round.name}”{CensusTask.Status(outcome).label}：{task.note}",
+            census_task=task,
+        )
     return task
+
+
+#: Census verdicts that propose closing the file, with the closing reason they propose.
+CENSUS_CLOSING_VERDICTS = {
+    CensusTask.Status.MOVED: CloseReason.MOVED_AWAY,
+    CensusTask.Status.NOT_FOUND: CloseReason.NOT_FOUND,
+}
 
 
 # ---------------------------------------------------------------- documents

@@ -23,12 +23,13 @@ from access.policy import (
 )
 from audit.services import record
 from places.models import Unit
-from registry import selectors, services
+from registry import closing, selectors, services
 from registry.forms import (
     CensusOpenForm,
     CensusVerifyForm,
     ChildForm,
     CloseForm,
+    ClosureDecisionForm,
     DocumentForm,
     GuardianFormSet,
     ReopenForm,
@@ -39,7 +40,7 @@ from registry.forms import (
     guardian_initial,
     guardians_from,
 )
-from registry.models import CensusRound, CensusTask, ChildDocument, Transfer
+from registry.models import CensusRound, CensusTask, ChildDocument, ClosureProposal, Transfer
 from registry.paging import CappedPaginator
 from registry.sections import rendered_sections
 
@@ -163,7 +164,13 @@ def child_detail(request, pk):
     )
     can_edit = can(user, "registry.edit", child)
     can_close = can(user, "registry.close", child)
+    can_propose = not can_close and can(user, "registry.close_propose", child)
     can_transfer = can(user, "registry.transfer", child) and child.closed_at is None
+    closure = (
+        child.closure_proposals.filter(status=ClosureProposal.Status.PENDING).first()
+        if child.has_closure_proposal and (can_close or can_propose)
+        else None
+    )
     return render(
         request,
         "registry/detail.html",
@@ -186,7 +193,9 @@ def child_detail(request, pk):
             "can_transfer": can_transfer,
             # Each form only where the page shows it.
             "document_form": DocumentForm() if can_edit else None,
-            "close_form": CloseForm() if can_close and child.closed_at is None else None,
+            "can_propose": can_propose,
+            "closure": closure,
+            "close_form": CloseForm() if (can_close or can_propose) and child.closed_at is None else None,
             "reopen_form": ReopenForm() if can_close and child.closed_at else None,
             "transfer_form": TransferRequestForm() if can_transfer else None,
             "stale": child.closed_at is None
@@ -252,26 +261,38 @@ def child_edit(request, pk):
     )
 
 
-@require("registry.close")
+@require("registry.close", "registry.close_propose")
 @require_POST
 def child_close(request, pk):
+    """The township supervisor (or the city) closes the file; a child director's closing is a
+    proposal for the supervisor to approve (registry.closing)."""
     child = selectors.child_file(request.user, pk)
     form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
+    if not form.is_valid():
+        messages.error(request, "请选择关闭原因")
+        return redirect("registry:detail", pk=child.pk)
+    data = form.cleaned_data
+    try:
+        if can(request.user, "registry.close", child):
             services.child_close(
                 actor=request.user,
                 child=child,
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-                destination=form.cleaned_data["destination"],
+                reason=data["reason"],
+                note=data["note"],
+                destination=data["destination"],
             )
-        except services.RegistryError as exc:
-            messages.error(request, "；".join(getattr(exc, "errors", {}).values()) or str(exc))
-        else:
             messages.success(request, "档案已关闭")
-    else:
-        messages.error(request, "请选择关闭原因")
+        else:
+            closing.closure_propose(
+                actor=request.user,
+                child=child,
+                reason=data["reason"],
+                note=data["note"],
+                destination=data["destination"],
+            )
+            messages.success(request, "关闭申请已提交，等待本乡镇（街道）督导员审批")
+    except services.RegistryError as exc:
+        messages.error(request, "；".join(getattr(exc, "errors", {}).values()) or str(exc))
     return redirect("registry:detail", pk=child.pk)
 
 
@@ -420,6 +441,45 @@ def transfer_decide(request, pk):
     return render(request, "registry/transfer_decide.html", {"transfer": transfer, "form": form})
 
 
+# ---------------------------------------------------------------- closure proposals
+
+
+@require("registry.close")
+def closure_list(request):
+    """The supervisor's closure proposals: census verdicts of 已迁离 or 查无此人 and directors'
+    requests, oldest first."""
+    page = Paginator(selectors.closures_pending(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "registry/closures.html", {"page": page})
+
+
+@require("registry.close")
+def closure_decide(request, pk):
+    proposal = selectors.closure_for_decision(request.user, pk)
+    form = ClosureDecisionForm(
+        request.POST or None, initial={"reason": proposal.reason, "destination": proposal.destination}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            closing.closure_decide(
+                actor=request.user,
+                proposal=proposal,
+                approve=data["decision"] == "approve",
+                reason=data["reason"],
+                destination=data["destination"],
+                note=data["note"],
+            )
+        except services.RegistryError as exc:
+            apply_service_errors(getattr(exc, "errors", None) or {"__all__": str(exc)}, form)
+        else:
+            if data["decision"] == "approve":
+                messages.success(request, f"已同意，儿童档案 {proposal.child.file_no} 已关闭")
+            else:
+                messages.success(request, f"已驳回，儿童档案 {proposal.child.file_no} 保持在档")
+            return redirect("registry:closures")
+    return render(request, "registry/closure_decide.html", {"proposal": proposal, "form": form})
+
+
 # ---------------------------------------------------------------- census
 
 
@@ -528,7 +588,12 @@ def census_task(request, pk):
         except services.RegistryError as exc:
             apply_service_errors(getattr(exc, "errors", None) or {"__all__": str(exc)}, form)
         else:
-            messages.success(request, f"已核实 {task.child.file_no}")
+            if form.cleaned_data["outcome"] in services.CENSUS_CLOSING_VERDICTS:
+                messages.success(
+                    request, f"已核实 {task.child.file_no}，关闭档案的申请已提交本乡镇（街道）督导员审批"
+                )
+            else:
+                messages.success(request, f"已核实 {task.child.file_no}")
             return redirect("registry:census_worklist", pk=task.round_id)
     return render(request, "registry/census_task.html", {"task": task, "child": task.child, "form": form})
 

@@ -108,6 +108,7 @@ PARAMS: dict[str, Param] = {
     "registry:census_close": Param(**both(_global("census")), scope="global"),
     "registry:census_worklist": Param(**both(_global("census")), scope="global"),
     "registry:census_task": Param(**both(_pk("task"))),
+    "registry:closure_decide": Param(**both(_pk("closure"))),
     "registry:census_task_update": Param(**both(_pk("task"))),
     "registry_api_child": Param(**both(_child())),
     # ledger: an import is seen by its uploader and the city administrator

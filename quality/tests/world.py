@@ -226,6 +226,14 @@ def build_world(city, tmp_path) -> World:  # noqa: C901 - one object of each kin
     )
     o["task_in"] = CensusTask.objects.get(round=o["census"], child=w.children["in"])
     o["task_out"] = CensusTask.objects.get(round=o["census"], child=w.children["out"])
+    from registry import closing
+
+    o["closure_in"] = closing.closure_propose(
+        actor=city.yuekou_director, child=w.children["in"], reason="returned_home", note="随父母返回户籍地"
+    )
+    o["closure_out"] = closing.closure_propose(
+        actor=city.duobao_supervisor, child=w.children["out"], reason="returned_home", note="随父母返回户籍地"
+    )
 
     o["year"] = SchoolYear.objects.order_by("pk").first() or schools.calendar_save(
         actor=city.admin,
