@@ -583,7 +583,8 @@ def _update(actor, pairs, expected, current: dict[int, Child], lookups: _Lookups
                 owners[row.id_hash] = row
         if data.guardians:
             families.sync(key, checked["guardians"], remove_missing=True)
-        if fields["village_id"] != old_village:
+        if fields["village_id"] != old_village and row.closed_at is None:
+            # A closed file's tasks are settled (as child_update closes before it moves them).
             census_moves[row.pk] = fields["village_id"]
         if data.address and row.household.address != data.address:
             families.set_address(key, data.address)
@@ -613,8 +614,6 @@ def _update(actor, pairs, expected, current: dict[int, Child], lookups: _Lookups
 
     families.write()
     _write_children(writes.values())
-    for pk, consequences in close_update(actor, closes, on).items():
-        closing_changes[pk].update(consequences)
     by_village: dict[int | None, list[int]] = defaultdict(list)
     for pk, village_id in census_moves.items():
         by_village[village_id].append(pk)
@@ -622,6 +621,8 @@ def _update(actor, pairs, expected, current: dict[int, Child], lookups: _Lookups
         CensusTask.objects.filter(child_id__in=child_ids, status=CensusTask.Status.PENDING).update(
             village_id=village_id
         )
+    for pk, consequences in close_update(actor, closes, on).items():
+        closing_changes[pk].update(consequences)
     return results, entries, changed_children
 
 

@@ -19,16 +19,19 @@ from django.db import transaction
 from audit.models import AuditEvent
 from common.testing import make_id
 from registry.bulk import children_register_many, children_update_many
+from registry.closing import closure_propose
 from registry.inputs import ChildInput, GuardianInput
-from registry.models import CensusTask, Child, Guardian, Household
+from registry.models import CensusTask, Child, ClosureProposal, Guardian, Household, Transfer
 from registry.services import (
     ConcurrentEdit,
     DuplicateChild,
     InvalidChildData,
     RegistryError,
+    census_open,
     child_register,
     child_update,
     input_from_child,
+    transfer_request,
 )
 from registry.tests.helpers import child_input
 
@@ -118,12 +121,24 @@ def _scenario(city, seed: int):
             pool.append(child_register(actor=actor, data=_new_input(rng, city, guardian_ids, on), on=on))
         except RegistryError:
             continue
+    # Pending work a closing must settle: a census round, transfers, closure proposals.
+    census_open(actor=actor, name="摸排", period_start=on, period_end=on + dt.timedelta(days=30), deadline=on)
+    for child in pool[:6]:
+        if child.township_id == city.yuekou.pk:
+            transfer_request(actor=actor, child=child, to_township=city.duobao, reason="务工")
+        else:
+            closure_propose(actor=actor, child=child, reason="returned_home", note="返乡")
     updates, versions = [], []
     for _ in range(14):
         child = rng.choice(pool)
         child.refresh_from_db()
         updates.append((child.pk, _variant(rng, city, input_from_child(child), pool, guardian_ids)))
         versions.append(rng.choice([None, None, None, child.version, child.version + 1]))
+    # Closing updates of children with pending work, one of them updated again afterwards.
+    for child in (pool[0], pool[1], pool[0]):
+        child.refresh_from_db()
+        updates.append((child.pk, dataclasses.replace(input_from_child(child), hukou_county_code="429006")))
+        versions.append(None)
     registers = [_new_input(rng, city, guardian_ids, on) for _ in range(24)]
     registers[3] = dataclasses.replace(
         registers[3], id_number=pool[0].id_number, birth_date=pool[0].birth_date, sex=pool[0].sex
@@ -189,8 +204,16 @@ def _state(since: int) -> dict:
         (e.action, file_no.get(int(e.object_id)), e.summary, e.changes, e.batch)
         for e in AuditEvent.objects.filter(seq__gt=since, object_type="registry.child").order_by("seq")
     ]
-    tasks = sorted((file_no[t.child_id], t.village_id, t.status) for t in CensusTask.objects.all())
+    tasks = sorted((file_no[t.child_id], t.village_id, t.status, t.note) for t in CensusTask.objects.all())
+    transfers = sorted(
+        (file_no[t.child_id], t.status, t.decision_note, t.decided_by_id) for t in Transfer.objects.all()
+    )
+    proposals = sorted(
+        (file_no[p.child_id], p.status, p.decided_by_id) for p in ClosureProposal.objects.all()
+    )
     return {
+        "transfers": transfers,
+        "proposals": proposals,
         "children": children,
         "households": households,
         "guardians": sorted(guardians.items()),
