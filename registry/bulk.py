@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from audit.services import Entry, diff, record_many
+from audit.services import Entry, record_many
 from common.inserts import insert_many, update_many
 from places.models import County, Unit
 from registry import identity
@@ -42,6 +42,7 @@ from registry.services import (
     _child_fields,
     _status,
     _status_fields,
+    changes_between,
     close_update,
     match_guardian,
     reserve_file_numbers,
@@ -589,7 +590,7 @@ def _update(actor, pairs, expected, current: dict[int, Child], lookups: _Lookups
         if data.address and row.household.address != data.address:
             families.set_address(key, data.address)
         after = snapshot(row, units=lookups.unit_names, guardians=families.guardians(key))
-        changes = diff(before, after)
+        changes = changes_between(before, after)
         row.changes = {}
         results[i] = row
         if not changes and not close:

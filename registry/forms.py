@@ -3,6 +3,7 @@ are checked by the services, whose field errors are put back on the form."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django import forms
@@ -67,7 +68,18 @@ class ChildForm(forms.Form):
     arrival_date = forms.DateField(label="到达天门日期", widget=DATE, required=False)
     moved_with = forms.ChoiceField(label="随迁情况", choices=_choices(MovedWith), required=False)
     school_stage = forms.ChoiceField(label="就学状态", choices=_choices(SchoolStage), required=False)
-    school_name = forms.CharField(label="学校名称", max_length=100, required=False)
+    school = forms.ModelChoiceField(
+        label="学校（从学校名录中选择）",
+        queryset=None,
+        required=False,
+        empty_label="—— 不在名录中（在下方填写学校名称）——",
+    )
+    school_name = forms.CharField(
+        label="学校名称（名录中没有时填写）",
+        max_length=100,
+        required=False,
+        help_text="已在上方选择学校的，此处不填",
+    )
     grade = forms.CharField(label="年级", max_length=20, required=False)
     health = forms.ChoiceField(label="健康状况", choices=_choices(Health), required=False)
     disability_category = forms.ChoiceField(
@@ -93,9 +105,20 @@ class ChildForm(forms.Form):
     # Service error keys -> form fields.
     FIELD_OF = {"township_id": "township", "village_id": "village", "hukou_county_code": "hukou_county"}
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, child=None, **kwargs):
+        """``child``: the file being edited (an edit or a census update). Its ID number is then
+        shown masked, never sent to the browser: left blank, the number on file stays."""
         super().__init__(*args, **kwargs)
         self.user = user
+        self.child = child
+        from schools.models import School
+
+        schools = Q(active=True) | (Q(pk=child.school_id) if child is not None and child.school_id else Q())
+        self.fields["school"].queryset = School.objects.filter(schools).order_by("township__code", "name")
+        if child is not None and child.id_masked:
+            field = self.fields["id_number"]
+            field.help_text = f"已登记：{child.id_masked}。不修改请留空；需要更正时请完整填写新的号码"
+            field.widget.attrs["placeholder"] = f"{child.id_masked}（不修改请留空）"
         scope = scope_of(user)
         townships = Unit.objects.filter(level=Unit.Level.TOWNSHIP)
         if not scope.city:
@@ -155,10 +178,45 @@ class ChildForm(forms.Form):
         township, village = cleaned.get("township"), cleaned.get("village")
         if township and village and village.parent_id != township.pk:
             self.add_error("village", "所选村（社区）不属于所选乡镇（街道），请重新选择")
+        school, school_name = cleaned.get("school"), (cleaned.get("school_name") or "").strip()
+        if school is not None and school_name and school_name != school.name:
+            self.add_error(
+                "school_name",
+                f"已从学校名录中选择了“{school.name}”，无需再填写学校名称；"
+                "如学校不在名录中，请在上方选择“不在名录中”",
+            )
         return cleaned
 
-    def to_input(self, guardians: list[GuardianInput]) -> ChildInput:
+    # Form fields -> the ChildInput attributes they set (the others have the same name).
+    INPUT_OF = {
+        "township": "township_id",
+        "village": "village_id",
+        "hukou_county": "hukou_county_code",
+        "school": "school_id",
+    }
+
+    def to_input(self, guardians: list[GuardianInput], *, current: ChildInput | None = None) -> ChildInput:
+        """The input to save. Editing (``current``: the file as it is), only the fields the user
+        changed are taken from the form — a field left as shown keeps the stored value exactly
+        (the school link, a number shown masked) — and a blank ID number keeps the one on file."""
+        typed = self._typed(guardians)
+        if current is None:
+            return typed
+        changed = set(self.changed_data)
+        if "school" in changed or "school_name" in changed:
+            changed |= {"school", "school_name"}
+        if not self.cleaned_data.get("id_number"):
+            changed.discard("id_number")
+        values = {
+            self.INPUT_OF.get(name, name): getattr(typed, self.INPUT_OF.get(name, name))
+            for name in changed
+            if hasattr(typed, self.INPUT_OF.get(name, name))
+        }
+        return dataclasses.replace(current, guardians=guardians, **values)
+
+    def _typed(self, guardians: list[GuardianInput]) -> ChildInput:
         c = self.cleaned_data
+        school = c.get("school")
         return ChildInput(
             name=c["name"].strip(),
             sex=c["sex"],
@@ -173,7 +231,9 @@ class ChildForm(forms.Form):
             address=c.get("address", ""),
             moved_with=c.get("moved_with", ""),
             school_stage=c.get("school_stage", ""),
-            school_name=c.get("school_name", ""),
+            # A school of the list: its name is the list's (registry.services._child_fields).
+            school_id=school.pk if school is not None else None,
+            school_name="" if school is not None else (c.get("school_name") or "").strip(),
             grade=c.get("grade", ""),
             health=c.get("health", ""),
             disability_category=c.get("disability_category", ""),
@@ -188,11 +248,12 @@ class ChildForm(forms.Form):
 
     @classmethod
     def initial_from(cls, data: ChildInput, version: int | None = None) -> dict:
+        """The form's initial values for a file: identifiers are never among them (shown masked)."""
         return {
             "name": data.name,
             "sex": data.sex,
             "birth_date": data.birth_date,
-            "id_number": data.id_number,
+            "id_number": "",
             "ethnicity": data.ethnicity,
             "township": data.township_id,
             "village": data.village_id,
@@ -202,7 +263,8 @@ class ChildForm(forms.Form):
             "arrival_date": data.arrival_date,
             "moved_with": data.moved_with,
             "school_stage": data.school_stage,
-            "school_name": data.school_name,
+            "school": data.school_id,
+            "school_name": "" if data.school_id else data.school_name,
             "grade": data.grade,
             "health": data.health,
             "disability_category": data.disability_category,
@@ -217,6 +279,8 @@ class ChildForm(forms.Form):
 
 
 class GuardianForm(forms.Form):
+    # The guardian on file this row edits (its numbers are shown masked, never sent).
+    guardian = forms.IntegerField(widget=forms.HiddenInput, required=False)
     name = forms.CharField(label="监护人姓名", max_length=50, required=False)
     relationship = forms.ChoiceField(label="与儿童关系", choices=_choices(Relationship), required=False)
     phone = forms.CharField(
@@ -235,6 +299,11 @@ class GuardianForm(forms.Form):
             else:
                 field.widget.attrs.setdefault("class", "form-control")
         self.fields["phone"].widget.attrs["data-duplicate-check"] = "1"
+        for name, label in (("phone", "phone_masked"), ("id_number", "id_masked")):
+            masked = self.initial.get(label)
+            if masked:
+                self.fields[name].help_text = f"已登记：{masked}，不修改请留空"
+                self.fields[name].widget.attrs["placeholder"] = f"{masked}（不修改请留空）"
 
     def clean_phone(self):
         try:
@@ -270,22 +339,28 @@ class GuardianForm(forms.Form):
             id_number=c.get("id_number", ""),
             phone=c.get("phone", ""),
             is_primary=bool(c.get("is_primary")),
+            guardian_id=c.get("guardian"),
         )
 
 
 GuardianFormSet = formset_factory(GuardianForm, extra=0, min_num=1, max_num=4, validate_min=False)
 
 
-def guardian_initial(data: ChildInput) -> list[dict]:
+def guardian_initial(guardians) -> list[dict]:
+    """The guardian rows of an edit form, from the household's guardians: their numbers masked
+    (shown as help), the fields left blank."""
     rows = [
         {
+            "guardian": g.pk,
             "name": g.name,
             "relationship": g.relationship,
-            "phone": g.phone,
-            "id_number": g.id_number,
+            "phone": "",
+            "id_number": "",
+            "phone_masked": g.phone_masked,
+            "id_masked": g.id_masked,
             "is_primary": g.is_primary,
         }
-        for g in data.guardians
+        for g in guardians
     ]
     return rows or [{"is_primary": True}]
 

@@ -15,6 +15,9 @@ class GuardianInput:
     id_number: str = ""  # normalised, validated; "" when unknown
     phone: str = ""  # normalised by registry.identity.normalise_phone; "" when unknown
     is_primary: bool = True
+    # The household's guardian this input is about, when the caller knows it (an edit form);
+    # otherwise guardians are matched by ID number, phone, then name.
+    guardian_id: int | None = None
 
 
 @dataclass

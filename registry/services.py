@@ -254,6 +254,43 @@ def _status(data_birth, hukou, arrival, on) -> StatusResult:
 # ---------------------------------------------------------------- snapshots for the audit
 
 
+class Masked(str):
+    """A masked number (or a text holding masked numbers) that compares by the numbers it
+    stands for: a change of hidden digits is a change for ``diff``, though the text is the same.
+    Written to the audit as its text; ``changes_between`` says that the number changed."""
+
+    key: object = None
+
+    def __new__(cls, text: str, key) -> str:
+        if not text:
+            return ""
+        value = super().__new__(cls, text)
+        value.key = key
+        return value
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, str) and str.__eq__(self, other) and getattr(other, "key", None) == self.key
+
+    def __ne__(self, other) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+
+NUMBER_CHANGED = "（号码已更改）"
+
+
+def changes_between(before: dict, after: dict) -> dict:
+    """``diff`` of two snapshots; where only hidden digits of a masked number changed, the new
+    value says so (the audit shows masked numbers only)."""
+    changes = diff(before, after)
+    for values in changes.values():
+        old, new = values
+        if isinstance(new, str) and old is not None and str(old) == str(new):
+            values[1] = f"{new}{NUMBER_CHANGED}"
+    return changes
+
+
 def snapshot(child: Child, *, units: dict | None = None, guardians: list | None = None) -> dict:
     """The child's fields as shown in the change history: identifiers masked, units by name.
     ``units`` ({pk: name}) and ``guardians`` may be passed when the caller has them at hand."""
@@ -261,16 +298,19 @@ def snapshot(child: Child, *, units: dict | None = None, guardians: list | None 
         units = {u.pk: u.name for u in Unit.objects.filter(pk__in=[child.township_id, child.village_id])}
     if guardians is None:
         guardians = list(child.household.guardians.all())
-    guardians = [
-        f"{g.name}（{g.relationship}）{g.phone_masked}{' ' + g.id_masked if g.id_masked else ''}"
-        for g in guardians
-    ]
+    guardian_text = Masked(
+        "；".join(
+            f"{g.name}（{g.relationship}）{g.phone_masked}{' ' + g.id_masked if g.id_masked else ''}"
+            for g in guardians
+        ),
+        tuple((g.phone_hash, g.id_hash) for g in guardians),
+    )
     return {
         "姓名": child.name,
         "性别": child.sex,
         "出生日期": child.birth_date.isoformat() if child.birth_date else "",
         "民族": child.ethnicity,
-        "公民身份号码": child.id_masked,
+        "公民身份号码": Masked(child.id_masked, child.id_hash),
         "户籍地区划": child.hukou_county_id or "",
         "户籍地址": child.hukou_address,
         "到达本地日期": child.arrival_date.isoformat() if child.arrival_date else "",
@@ -280,6 +320,8 @@ def snapshot(child: Child, *, units: dict | None = None, guardians: list | None 
         "随迁情况": child.moved_with,
         "就学状态": child.school_stage,
         "学校": child.school_name or (str(child.school) if child.school_id else ""),
+        # Whether the school is linked to the schools' list: unlinking it shows in the history.
+        "学校名录": "已关联" if child.school_id else "",
         "年级": child.grade,
         "健康状况": child.health,
         "残疾类别": child.disability_category,
@@ -289,7 +331,7 @@ def snapshot(child: Child, *, units: dict | None = None, guardians: list | None 
         "医保参保地": child.insurance_place,
         "住房困难": "是" if child.housing_difficulty else "否",
         "备注": child.remarks,
-        "监护人": "；".join(guardians),
+        "监护人": guardian_text,
         "认定状态": MigrantStatus(child.migrant_status).label if child.migrant_status else "",
         "认定说明": child.status_reason,
         "待核实": "是" if child.pending_verification else "否",
@@ -367,14 +409,17 @@ def _find_household(guardians: list, township: Unit) -> Household | None:
 
 
 def match_guardian(existing: list, taken: set[int], guardian, g_id: str, phone: str) -> tuple:
-    """The household's guardian an input names — by ID number, then phone, then name, skipping
+    """The household's guardian an input names — the one it points at (``guardian_id``), else by
+    ID number, then phone, then name, skipping
     the rows already matched (``taken`` holds their ``id()``) — or None for a new one; and the
     values to write. An input without a number keeps the number already on file.
     Shared by _sync_guardians and registry.bulk."""
     id_cols = identity.id_columns(g_id)
     phone_cols = identity.phone_columns(phone)
     match = None
-    for row in existing:
+    if getattr(guardian, "guardian_id", None):
+        match = next((r for r in existing if id(r) not in taken and r.pk == guardian.guardian_id), None)
+    for row in existing if match is None else ():
         if id(row) in taken:
             continue
         if (g_id and row.id_hash == id_cols["id_hash"]) or (
@@ -560,7 +605,7 @@ def child_update(
         Household.objects.filter(pk=current.household_id).update(address=data.address)
     child.refresh_from_db()
     after = snapshot(child)
-    changes = diff(before, after)
+    changes = changes_between(before, after)
     if not changes and not close:
         return {}
     if not bump:
@@ -971,7 +1016,7 @@ def transfer_accept(*, actor, transfer: Transfer, to_village: Unit | None = None
         action="approve",
         obj=child,
         summary=f"接收转入的儿童档案 {child.file_no}",
-        changes=diff(before, snapshot(child)),
+        changes=changes_between(before, snapshot(child)),
     )
     child_changed(child=child, actor=actor)
     return transfer

@@ -93,13 +93,27 @@ def child_list(request):
 # ---------------------------------------------------------------- register
 
 
-def _forms(request, *, initial=None, guardians=None):
-    if request.method == "POST":
-        return ChildForm(request.POST, user=request.user), GuardianFormSet(request.POST, prefix="g")
+def _forms(request, *, initial=None, guardians=None, child=None, data=None):
+    """The child form and its guardian rows. Editing a file (``child``), the forms carry the
+    file's values as their initial ones also when posted: what the user left as shown is
+    recognised as unchanged (ChildForm.to_input), and the masked numbers stay shown."""
+    data = data if data is not None else (request.POST if request.method == "POST" else None)
     return (
-        ChildForm(initial=initial or {}, user=request.user),
-        GuardianFormSet(initial=guardians or [{"is_primary": True}], prefix="g"),
+        ChildForm(data, initial=initial or {}, user=request.user, child=child),
+        GuardianFormSet(data, initial=guardians or [{"is_primary": True}], prefix="g"),
     )
+
+
+def _edit_forms(request, child, *, data=None):
+    current = services.input_from_child(child)
+    form, formset = _forms(
+        request,
+        initial=ChildForm.initial_from(current, child.version),
+        guardians=guardian_initial(child.household.guardians.all()),
+        child=child,
+        data=data,
+    )
+    return current, form, formset
 
 
 @require("registry.edit")
@@ -219,7 +233,7 @@ def _conflict(request, child, exc):
     conflict = {"message": str(exc), "history": selectors.change_history(request.user, child, limit=3)}
     post = request.POST.copy()
     post["version"] = child.version
-    form, formset = ChildForm(post, user=request.user), GuardianFormSet(post, prefix="g")
+    _current, form, formset = _edit_forms(request, child, data=post)
     form.is_valid()
     formset.is_valid()
     return conflict, form, formset
@@ -230,15 +244,10 @@ def child_edit(request, pk):
     child = selectors.child_file(request.user, pk)
     if not can(request.user, "registry.edit", child):
         raise PermissionDenied("您的角色无权修改档案")
-    current = services.input_from_child(child)
-    form, formset = _forms(
-        request,
-        initial=ChildForm.initial_from(current, child.version),
-        guardians=guardian_initial(current),
-    )
+    current, form, formset = _edit_forms(request, child)
     conflict = None
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        data = form.to_input(guardians_from(formset))
+        data = form.to_input(guardians_from(formset), current=current)
         try:
             services.child_update(
                 actor=request.user,
@@ -257,7 +266,14 @@ def child_edit(request, pk):
     return render(
         request,
         "registry/form.html",
-        {"form": form, "formset": formset, "child": child, "conflict": conflict, "creating": False},
+        {
+            "form": form,
+            "formset": formset,
+            "child": child,
+            "conflict": conflict,
+            "creating": False,
+            "can_reveal": can_reveal(request.user, child),
+        },
     )
 
 
@@ -605,13 +621,10 @@ def census_task_update(request, pk):
         scoped_by_child(request.user, CensusTask.objects.select_related("child", "round")), pk=pk
     )
     child = selectors.child_file(request.user, task.child_id)
-    current = services.input_from_child(child)
-    form, formset = _forms(
-        request, initial=ChildForm.initial_from(current, child.version), guardians=guardian_initial(current)
-    )
+    current, form, formset = _edit_forms(request, child)
     conflict = None
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        data = form.to_input(guardians_from(formset))
+        data = form.to_input(guardians_from(formset), current=current)
         try:
             services.census_verify(
                 actor=request.user,
@@ -637,5 +650,6 @@ def census_task_update(request, pk):
             "conflict": conflict,
             "creating": False,
             "task": task,
+            "can_reveal": can_reveal(request.user, child),
         },
     )
