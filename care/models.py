@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.fields import EncryptedTextField
+from common.idnumber import mask_in_text, mask_phone
 
 # ---------------------------------------------------------------- policy tables
 
@@ -492,6 +493,15 @@ class HelpRequest(models.Model):
         verbose_name_plural = _("求助申请")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["township", "status"], name="care_help_township_status")]
+
+    # Shown masked on every staff page; the full values only through care.services.help_request_reveal.
+    @property
+    def contact_phone_masked(self) -> str:
+        return mask_phone(self.contact_phone) if self.contact_phone else ""
+
+    @property
+    def description_masked(self) -> str:
+        return mask_in_text(self.description)
 
 
 class RateLimitHit(models.Model):

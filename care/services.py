@@ -665,6 +665,27 @@ def help_request_link(*, actor, help_request: HelpRequest, child: Child) -> Risk
 
 
 @transaction.atomic
+def help_request_reveal(*, actor, help_request: HelpRequest) -> dict:
+    """The full contact phone and description of a help request (shown masked elsewhere), for
+    the staff who handle it; audited like every reveal."""
+    if not can_handle_help_request(actor, help_request):
+        raise PermissionDenied("您无权查看该求助的完整信息")
+    record(
+        actor=actor,
+        action="reveal",
+        obj=help_request,
+        summary=f"查看求助 {help_request.reference} 的完整联系电话和内容",
+    )
+    return {"contact_phone": help_request.contact_phone, "description": help_request.description}
+
+
+def can_handle_help_request(actor, help_request: HelpRequest) -> bool:
+    from care.selectors import help_requests_visible
+
+    return help_requests_visible(actor).filter(pk=help_request.pk).exists()
+
+
+@transaction.atomic
 def help_request_close(*, actor, help_request: HelpRequest, note: str) -> HelpRequest:
     note = (note or "").strip()
     if not note:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("escalation/<int:pk>/document/", views.escalation_document, name="escalation_document"),
     path("intake/", views.intake, name="intake"),
     path("intake/<int:pk>/", views.intake_detail, name="intake_detail"),
+    path("intake/<int:pk>/reveal/", views.intake_reveal, name="intake_reveal"),
     # Public: no account needed (access.public.PUBLIC_URL_NAMES).
     path("help/", public_views.help_request, name="help_request"),
     path("help/done/", public_views.help_request_done, name="help_request_done"),

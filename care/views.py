@@ -505,6 +505,15 @@ def intake(request):
 
 
 @require("care.intake")
+@require_POST
+def intake_reveal(request, pk):
+    """The full phone and description of a help request, audited (htmx fragment)."""
+    help_request = selectors.help_request_or_404(request.user, pk)
+    revealed = services.help_request_reveal(actor=request.user, help_request=help_request)
+    return render(request, "care/_help_revealed.html", {"help": help_request, "revealed": revealed})
+
+
+@require("care.intake")
 def intake_detail(request, pk):
     help_request = selectors.help_request_or_404(request.user, pk)
     close_form = HelpCloseForm(request.POST if request.POST.get("action") == "close" else None)

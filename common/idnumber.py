@@ -122,3 +122,23 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+# An ID number (18 characters, or the old 15 digits) or a phone number (a mobile, a landline with
+# its area code) inside free text, in half- or full-width digits, not part of a longer run.
+_D = "[0-9０-９]"
+_NUMBERS_IN_TEXT = re.compile(
+    rf"(?<!{_D})(?:{_D}{{17}}[0-9０-９XxＸｘ]|{_D}{{15}}|[1１][3-9３-９]{_D}{{9}}|[0０]{_D}{{2,3}}-?{_D}{{7,8}})(?!{_D})"
+)
+
+
+def mask_in_text(text: str) -> str:
+    """Free text (a help request's description, say) with every ID and phone number in it masked
+    as on every page, the rest of the text exactly as typed: the numbers are shown only through
+    an audited reveal."""
+
+    def masked(match: re.Match) -> str:
+        number = match.group(0)
+        return mask(number) if len(number) in (15, 18) and "-" not in number else mask_phone(number)
+
+    return _NUMBERS_IN_TEXT.sub(masked, text) if text else ""

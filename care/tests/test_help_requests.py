@@ -1,5 +1,7 @@
 """Public help requests: the form, the rate limit, the API, intake into the register."""
 
+import datetime as dt
+
 from django.test import override_settings
 from django.urls import reverse
 
@@ -172,3 +174,29 @@ def test_old_attempts_leave_the_window(db):
         assert ratelimit.hit("help_request", "10.0.0.1", now=start)
     assert not ratelimit.hit("help_request", "10.0.0.1", now=start + dt.timedelta(minutes=59))
     assert ratelimit.hit("help_request", "10.0.0.1", now=start + dt.timedelta(minutes=61))
+
+
+def test_intake_shows_phone_and_id_masked_and_reveals_them_audited(client, city, login):
+    from common.idnumber import make
+
+    id_number = make("421122", dt.date(2015, 5, 17), 123)
+    request = services.help_request_submit(
+        who="family",
+        township=city.yuekou,
+        description=f"孩子身份证{id_number}，请打13912345678找我",
+        contact_phone="13912345678",
+    )
+    login(city.yuekou_supervisor)
+    for url in (reverse("care:intake"), reverse("care:intake_detail", args=[request.pk])):
+        text = client.get(url).content.decode()
+        assert "13912345678" not in text and id_number not in text
+    detail = client.get(reverse("care:intake_detail", args=[request.pk])).content.decode()
+    assert "139****5678" in detail and "421122********" in detail and "，请打" in detail
+    assert not AuditEvent.objects.filter(action="reveal").exists()
+    revealed = client.post(reverse("care:intake_reveal", args=[request.pk])).content.decode()
+    assert "13912345678" in revealed and id_number in revealed
+    event = AuditEvent.objects.get(action="reveal", object_type="care.helprequest")
+    assert request.reference in event.summary and "13912345678" not in event.summary
+    # Another township's supervisor cannot reveal it.
+    login(city.duobao_supervisor)
+    assert client.post(reverse("care:intake_reveal", args=[request.pk])).status_code == 404

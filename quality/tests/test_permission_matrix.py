@@ -140,6 +140,10 @@ PARAMS: dict[str, Param] = {
         **both(_pk("help")),
         scope={"in": {"admin", "yuekou_supervisor"}, "out": {"admin", "duobao_supervisor"}},
     ),
+    "care:intake_reveal": Param(
+        **both(_pk("help")),
+        scope={"in": {"admin", "yuekou_supervisor"}, "out": {"admin", "duobao_supervisor"}},
+    ),
     "care_api_visit_create": Param(**both(_child())),
     # service list
     "servicelist:version_detail": Param(**both(_global("version")), scope="global"),
@@ -375,6 +379,9 @@ def _leak_tables(world, users) -> Leaks:
 
 # The receiving supervisor decides on a transfer knowing the child's name (not the file).
 TRANSFER_PAGES = {"registry:transfers", "registry:transfer_decide"}
+# The audited reveals: the only answers that may carry a full ID or phone number to the roles
+# that may reveal. Every other page — every form included — shows numbers masked, to everyone.
+AUDITED_REVEALS = {"registry:reveal", "care:intake_reveal"}
 
 
 def _leaks(persona: str, text: str, leaks: Leaks, url_name: str) -> list[str]:
@@ -385,7 +392,7 @@ def _leaks(persona: str, text: str, leaks: Leaks, url_name: str) -> list[str]:
     tables = [hidden]
     if persona in NO_PERSONAL_DATA:
         tables.append(leaks.personal)
-    if persona in NO_REVEAL:
+    if persona in NO_REVEAL or url_name not in AUDITED_REVEALS:
         tables.append(leaks.full_numbers)
     for table in tables:
         for value, label in table.items():

@@ -160,8 +160,13 @@ def build_world(city, tmp_path) -> World:  # noqa: C901 - one object of each kin
             taken_on=on,
             document=SimpleUploadedFile("劝诫书.pdf", PDF, content_type="application/pdf"),
         )
+        # The family leaves the guardian's phone, and writes it in the text too: both masked.
+        phone = next(g.phone for g in Guardian.objects.filter(household_id=child.household_id) if g.phone)
         o[f"help_{side}"] = care.help_request_submit(
-            who="family", township=child.township, description="家里孩子需要帮助，请联系"
+            who="family",
+            township=child.township,
+            description=f"家里孩子需要帮助，请打{phone}联系",
+            contact_phone=phone,
         )
         o[f"document_{side}"] = registry.document_upload(
             actor=supervisor, child=child, file=SimpleUploadedFile("证明.pdf", PDF), title="居住证明"
