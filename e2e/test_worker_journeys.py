@@ -54,6 +54,7 @@ def test_director_records_a_home_visit_and_the_work_list_changes(phone, city):
     assert "李走访" in phone.content()
     phone.goto(f"/care/child/{child.pk}/visit/")
     phone.fill("input[name=visited_on]", today.isoformat())
+    phone.click("label[for=id_outcome_0]")  # 已见到（已联系上）
     phone.fill("textarea[name=notes]", "家中整洁，监护人在家，孩子按时上学。")
     phone.click("main button[type=submit]")
     phone.wait_for_load_state("networkidle")
