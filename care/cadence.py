@@ -72,8 +72,12 @@ def next_due(anchor: dt.date | None, periods: Sequence[RulePeriod]) -> dt.date |
 
 
 def latest(*days: dt.date | None) -> dt.date | None:
-    present = [d for d in days if d is not None]
-    return max(present) if present else None
+    """The latest of the days given (None: unknown, ignored)."""
+    found = None
+    for day in days:
+        if day is not None and (found is None or day > found):
+            found = day
+    return found
 
 
 def visit_basis(*, migrant_from: dt.date | None, registered_on: dt.date | None) -> dt.date | None:

@@ -122,6 +122,24 @@ def _created_on(value) -> dt.date | None:
     return timezone.localdate(value) if timezone.is_aware(value) else value.date()
 
 
+class _LocalDates:
+    """``_created_on`` for many values of one run: the zones are looked up once (Django's
+    look-up of the current zone costs more than the conversion itself)."""
+
+    def __init__(self):
+        self.zone = timezone.get_current_timezone() if settings.USE_TZ else None
+        self.stored = connection.timezone if settings.USE_TZ else None
+
+    def __call__(self, value) -> dt.date | None:
+        if value is None:
+            return None
+        if self.zone is None:
+            return value.date()
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.stored)
+        return value.astimezone(self.zone).date()
+
+
 def _day_after(value) -> dt.date:
     """The day after ``value``'s own date (UTC or naive), on or after its local date."""
     return value.date() + dt.timedelta(days=1)
@@ -254,6 +272,7 @@ def _refresh_rows(children: list[tuple], evaluator: _Evaluator, on: dt.date, **c
         )
     }
     migrant_value = MigrantStatus.MIGRANT
+    local_date = _LocalDates()
     rows = []
     for pk, migrant_status, closed_at, migrant_from, created_at, *scope in children:
         home, contact = visits.get(pk, (None, None))
@@ -264,7 +283,7 @@ def _refresh_rows(children: list[tuple], evaluator: _Evaluator, on: dt.date, **c
             migrant_from,
             # Read only where it can be the basis (the later of becoming a migrant child and
             # registration): a local date is at most a day after the stored time's own date.
-            _created_on(created_at)
+            local_date(created_at)
             if migrant
             and open_
             and created_at is not None

@@ -412,7 +412,7 @@ class CloseForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     destination = forms.CharField(
-        label="迁往地（迁离天门时必填）",
+        label="迁往地（迁离天门时必填，去向不明填“不详”）",
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "例如：湖北省武汉市江汉区"}),
@@ -435,12 +435,7 @@ class ClosureDecisionForm(forms.Form):
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    destination = forms.CharField(
-        label="迁往地（迁离天门时必填，去向不明填“不详”）",
-        max_length=100,
-        required=False,
-        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "例如：湖北省武汉市江汉区"}),
-    )
+    destination = CloseForm.base_fields["destination"]
     note = forms.CharField(
         label="审批意见（驳回时必填）",
         max_length=200,

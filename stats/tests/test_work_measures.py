@@ -63,10 +63,17 @@ def test_visit_and_contact_compliance(twelve, city):
         key_attention=True, key_attention_since=dt.date(2026, 1, 1)
     )
     for child in (twelve[0], twelve[1], twelve[9]):
-        Visit.objects.create(child=child, kind="上门走访", visited_on=dt.date(2026, 5, 5))
+        Visit.objects.create(
+            child=child, kind="上门走访", visited_on=dt.date(2026, 5, 5), outcome="reached", notes="已见到"
+        )
     Visit.objects.create(
-        child=twelve[2], kind="上门走访", visited_on=dt.date(2026, 3, 1)
+        child=twelve[2], kind="上门走访", visited_on=dt.date(2026, 3, 1), outcome="reached", notes="已见到"
     )  # before the period
+    # Records that count toward nothing (care.models.counts_toward_cadence): not reached, empty.
+    Visit.objects.create(
+        child=twelve[3], kind="上门走访", visited_on=dt.date(2026, 5, 6), outcome="not_reached", notes="无人"
+    )
+    Visit.objects.create(child=twelve[4], kind="上门走访", visited_on=dt.date(2026, 5, 6), outcome="reached")
     period = Period(start=start, end=ON)
     m = work_measures.measure_compliance(scope=selectors.scope_for(city.leader), on=ON, period=period)
     counts = rows(m)
