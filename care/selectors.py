@@ -141,7 +141,10 @@ def pending_flags(user) -> QuerySet:
 
 def pending_exits(user) -> QuerySet:
     return (
-        scoped_by_child(user, ExitRequest.objects.filter(status=ExitRequest.Status.PENDING))
+        # A closed file leaves every work list (registry.closing), this one too.
+        scoped_by_child(
+            user, ExitRequest.objects.filter(status=ExitRequest.Status.PENDING, child__closed_at__isnull=True)
+        )
         .select_related("child", "flag__category", "requested_by", "child__village")
         .order_by("requested_at")
     )

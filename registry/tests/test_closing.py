@@ -48,9 +48,11 @@ def _open_round(city) -> CensusRound:
 
 def _busy_child(city, *, proposal: bool = True, **fields) -> Child:
     """A child with everything a closing must settle: a pending transfer, a pending census task,
-    a pending closure proposal, a home visit due and a key-attention contact due."""
+    a pending closure proposal, a home visit due, a key-attention contact due and an exit request
+    from the register waiting for approval."""
     child = make_child(village=city.yuekou_community, arrival_date=TODAY - dt.timedelta(days=800), **fields)
-    care.flag_raise(actor=city.yuekou_supervisor, child=child, category="dropout", source="manual")
+    flag = care.flag_raise(actor=city.yuekou_supervisor, child=child, category="dropout", source="manual")
+    care.flag_close(actor=city.yuekou_director, flag=flag, reason="已复学")  # an exit request pending
     refresh_child(child.pk)
     transfer_request(actor=city.yuekou_supervisor, child=child, to_township=city.duobao, reason="随父母务工")
     if CensusRound.objects.filter(status=CensusRound.Status.OPEN).exists() is False:
@@ -85,6 +87,7 @@ def _assert_closed_with_every_consequence(city, child: Child, reason: str, *, pr
         None,
     )
     for user in (city.yuekou_director, city.yuekou_supervisor, city.admin):
+        assert not care_selectors.pending_exits(user).filter(child=child).exists()
         for which in care_selectors.WORKLISTS:
             listed = care_selectors.worklist(user, which=which, on=TODAY + dt.timedelta(days=400))
             assert not listed.filter(child_id=child.pk).exists(), which
