@@ -21,6 +21,45 @@
     });
   }
 
+  // The birth date is written in the ID number (digits 7-14): fill it in as soon as a whole,
+  // valid number is typed, unless the user has typed a birth date of their own. Only the
+  // number typed on this page is read; nothing is sent anywhere.
+  var WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  var CHECK = "10X98765432";
+
+  function birthFromId(value) {
+    var number = (value || "").trim().toUpperCase();
+    if (!/^\d{17}[\dX]$/.test(number)) return null;
+    var sum = 0;
+    for (var i = 0; i < 17; i++) sum += parseInt(number.charAt(i), 10) * WEIGHTS[i];
+    if (CHECK.charAt(sum % 11) !== number.charAt(17)) return null;
+    var y = +number.substr(6, 4), m = +number.substr(10, 2), d = +number.substr(12, 2);
+    var date = new Date(Date.UTC(y, m - 1, d));
+    if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
+    if (date > new Date()) return null;
+    return number.substr(6, 4) + "-" + number.substr(10, 2) + "-" + number.substr(12, 2);
+  }
+
+  function wireBirthDates(root) {
+    root.querySelectorAll("input[name$='id_number']").forEach(function (idInput) {
+      if (idInput.dataset.birthWired) return;
+      var prefix = idInput.name.slice(0, -"id_number".length);
+      var form = idInput.form;
+      var birth = form && form.querySelector("input[name='" + prefix + "birth_date']");
+      if (!birth) return;
+      idInput.dataset.birthWired = "1";
+      birth.addEventListener("input", function () { birth.dataset.fromId = ""; });
+      idInput.addEventListener("input", function () {
+        var found = birthFromId(idInput.value);
+        if (!found || (birth.value && birth.dataset.fromId !== "1")) return;
+        if (birth.value === found) return;
+        birth.value = found;
+        birth.dataset.fromId = "1";
+        birth.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    });
+  }
+
   function ready(fn) {
     if (document.readyState !== "loading") fn();
     else document.addEventListener("DOMContentLoaded", fn);
@@ -28,8 +67,10 @@
 
   ready(function () {
     labelCells(document);
+    wireBirthDates(document);
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     labelCells(event.target);
+    wireBirthDates(event.target);
   });
 })();
