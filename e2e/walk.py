@@ -12,7 +12,7 @@ from pathlib import Path
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 
 # Latin words a Chinese user reads as Chinese: product names and units they know.
-ALLOWED_LATIN = {"Excel", "PDF", "ID", "QQ", "TOTP", "App", "APP", "HTML", "CSV", "xlsx", "km"}
+ALLOWED_LATIN = {"Excel", "Word", "PDF", "JPG", "PNG", "CSV", "ID", "QQ", "TOTP", "App", "APP", "km"}
 # Internal codes and program values that must never reach a screen.
 CODE_PATTERNS = [
     re.compile(r"\b[a-z]+(?:[-_][a-z0-9]+)*-20\d\d\b"),  # tianmen-2025, basic-list-2025

@@ -365,6 +365,13 @@ class TransferRequestForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "例如：随父母搬到多宝镇居住"}),
     )
 
+    def __init__(self, *args, child=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if child is not None:
+            # A file moves to another township: its own is not a choice.
+            field = self.fields["to_township"]
+            field.queryset = field.queryset.exclude(pk=child.township_id)
+
 
 class TransferDecisionForm(forms.Form):
     decision = forms.ChoiceField(

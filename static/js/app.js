@@ -9,7 +9,7 @@
       var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
         return th.textContent.trim();
       });
-      table.querySelectorAll("tbody tr").forEach(function (tr) {
+      table.querySelectorAll("tbody tr, tfoot tr").forEach(function (tr) {
         var column = 0;
         Array.prototype.forEach.call(tr.children, function (cell) {
           if (!cell.hasAttribute("data-label") && heads[column] && !cell.hasAttribute("colspan")) {
@@ -60,16 +60,36 @@
     });
   }
 
+  // A .table-fit table (statistics) becomes cards on a phone only when it is wider than its box.
+  var PHONE = window.matchMedia("(max-width: 575.98px)");
+
+  function fitTables(root) {
+    root.querySelectorAll("table.table-fit").forEach(function (table) {
+      table.classList.remove("table-cards");
+      if (!PHONE.matches) return;
+      var box = table.parentElement;
+      if (table.scrollWidth > box.clientWidth + 1) table.classList.add("table-cards");
+    });
+  }
+
   function ready(fn) {
     if (document.readyState !== "loading") fn();
     else document.addEventListener("DOMContentLoaded", fn);
   }
 
   ready(function () {
+    fitTables(document);
     labelCells(document);
     wireBirthDates(document);
   });
+  if (PHONE.addEventListener) {
+    PHONE.addEventListener("change", function () {
+      fitTables(document);
+      labelCells(document);
+    });
+  }
   document.addEventListener("htmx:afterSwap", function (event) {
+    fitTables(event.target);
     labelCells(event.target);
     wireBirthDates(event.target);
   });
