@@ -72,6 +72,21 @@
     });
   }
 
+  // A box that still scrolls sideways (a wide table on a desk) must be reachable by keyboard.
+  function focusableScrollers(root) {
+    root.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+        if (!box.hasAttribute("role")) box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-label")) {
+          var section = box.closest("section, .card, main");
+          var heading = section && section.querySelector("h1, h2, h3, .card-header");
+          box.setAttribute("aria-label", (heading ? heading.textContent.trim() + "：" : "") + "表格，可左右滚动");
+        }
+      }
+    });
+  }
+
   function ready(fn) {
     if (document.readyState !== "loading") fn();
     else document.addEventListener("DOMContentLoaded", fn);
@@ -80,6 +95,7 @@
   ready(function () {
     fitTables(document);
     labelCells(document);
+    focusableScrollers(document);
     wireBirthDates(document);
   });
   if (PHONE.addEventListener) {
@@ -91,6 +107,7 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     fitTables(event.target);
     labelCells(event.target);
+    focusableScrollers(event.target);
     wireBirthDates(event.target);
   });
 })();
