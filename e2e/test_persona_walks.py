@@ -49,10 +49,17 @@ def _slug(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
 
 
+def _fresh_screenshots(who: str) -> None:
+    from e2e.conftest import SCREENSHOTS
+
+    for old in SCREENSHOTS.glob(f"persona-{who}-*.png"):
+        old.unlink()
+
+
 def _judge(page, who: str, number: int, label: str, *, phone: bool) -> list[str]:
     page.wait_for_load_state("networkidle")
     shot(page, f"persona-{who}-{number:02d}-{label}")
-    problems = walk.overflow(page) + walk.english_and_codes(page) + walk.broken_names(page)
+    problems = walk.overflow(page, phone=phone) + walk.english_and_codes(page) + walk.broken_names(page)
     problems += walk.small_targets(page) if phone else walk.nav_on_one_line(page)
     problems += walk.axe_violations(page)
     if page.locator("h1").count() == 0:
@@ -86,6 +93,7 @@ def test_director_walks_her_day_on_a_phone(browser, live_server, demo_city):
     village = director.assignments.get().unit
     child = _first(Child.objects.filter(village=village, closed_at__isnull=True))
     visited = _first(Visit.objects.filter(child__village=village))
+    _fresh_screenshots("director")
     context, page = _context(browser, live_server, PHONE)
     try:
         log_in(page, "yuekou_director")
@@ -197,6 +205,7 @@ def test_desk_personas_walk_their_day(browser, live_server, demo_city):
     problems = []
     for who, (username, paths) in DESK_WALKS.items():
         paths = [p.format(child=f"/children/{child}/", school=f"/schools/{school}/") for p in paths]
+        _fresh_screenshots(who)
         context, page = _context(browser, live_server, DESK)
         try:
             if who in ("admin", "auditor"):
@@ -209,7 +218,10 @@ def test_desk_personas_walk_their_day(browser, live_server, demo_city):
             page.set_viewport_size(NARROW_DESK)
             page.goto("/")
             shot(page, f"persona-{who}-1024-home")
-            problems += [f"{who} at 1024 px: {p}" for p in walk.nav_on_one_line(page) + walk.overflow(page)]
+            problems += [
+                f"{who} at 1024 px: {p}"
+                for p in walk.nav_on_one_line(page) + walk.overflow(page, phone=False)
+            ]
         finally:
             context.close()
     assert problems == [], "\n".join(problems)
@@ -219,6 +231,7 @@ def test_family_reads_the_public_pages_on_a_phone(browser, live_server, db):
     from common.testing import ensure_reference_data
 
     ensure_reference_data()
+    _fresh_screenshots("family")
     context, page = _context(browser, live_server, PHONE)
     try:
         problems = _walk(page, "family", ["/services/", "/services/check/", "/care/help/"], phone=True)

@@ -169,3 +169,11 @@ def test_publish_through_the_page(city, client, login):
         f"/services/versions/{draft.pk}/publish/", {"effective_from": later.isoformat()}, follow=True
     )
     assert "已发布的版本不能修改" in response.content.decode()
+
+
+def test_a_draft_needs_no_code_typed(city, client, login):
+    login(city.admin)
+    response = client.post("/services/versions/new/", {"title": "2027年修订版"})
+    assert response.status_code == 302
+    draft = ServiceListVersion.objects.get(title="2027年修订版")
+    assert draft.code.startswith("list-") and draft.status == "draft"
