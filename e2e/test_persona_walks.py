@@ -142,10 +142,13 @@ DESK_WALKS = {
             "/care/register/",
             "/care/compliance/",
             "/care/intake/",
+            "{help_request}",
             "/children/",
             "{child}",
+            "{child}edit/",
             "/children/transfers/",
             "/children/census/",
+            "{census}",
             "/ledger/import/",
             "/ledger/export/",
             "/services/referrals/",
@@ -165,6 +168,7 @@ DESK_WALKS = {
             "/schools/",
             "{school}",
             "/schools/activities/",
+            "{activity}",
             "/schools/activities/new/",
             "/schools/compliance/",
             "/schools/obligations/",
@@ -173,7 +177,7 @@ DESK_WALKS = {
     ),
     "liaison": (
         "edu_liaison",
-        ["/services/inbox/", "/schools/compliance/", "/schools/calendar/", "/stats/"],
+        ["/services/inbox/", "{referral}", "/schools/compliance/", "/schools/calendar/", "/stats/"],
     ),
     "leader": ("leader", ["/stats/", "/stats/report/", "/services/gaps/"]),
     "admin": (
@@ -182,10 +186,13 @@ DESK_WALKS = {
             "/children/",
             "/children/census/",
             "/exchange/",
+            "{batch}",
             "/exchange/national-export/",
             "/services/versions/",
+            "{version}",
             "/network/roster/",
             "/network/training/",
+            "/network/training/new/",
             "/schools/obligations/",
             "/stats/",
         ],
@@ -196,15 +203,29 @@ DESK_WALKS = {
 
 def test_desk_personas_walk_their_day(browser, live_server, demo_city):
     from accounts.models import User
-    from registry.models import Child
+    from care.models import HelpRequest
+    from exchange.models import FeedBatch
+    from registry.models import CensusRound, Child
+    from schools.models import Activity
+    from servicelist.models import Referral, ServiceListVersion
 
     supervisor = User.objects.get(username="yuekou_supervisor")
     teacher = User.objects.get(username="yuekou_teacher")
-    child = _first(Child.objects.filter(township=supervisor.assignments.get().unit, closed_at__isnull=True))
+    township = supervisor.assignments.get().unit
     school = teacher.assignments.get().school_id
+    pages = {
+        "child": f"/children/{_first(Child.objects.filter(township=township, closed_at__isnull=True))}/",
+        "school": f"/schools/{school}/",
+        "help_request": f"/care/intake/{_first(HelpRequest.objects.filter(township=township))}/",
+        "census": f"/children/census/{_first(CensusRound.objects.all())}/",
+        "activity": f"/schools/activities/{_first(Activity.objects.filter(school_id=school))}/",
+        "referral": f"/services/inbox/{_first(Referral.objects.filter(department__code='education'))}/",
+        "batch": f"/exchange/batches/{_first(FeedBatch.objects.all())}/",
+        "version": f"/services/versions/{_first(ServiceListVersion.objects.all())}/",
+    }
     problems = []
     for who, (username, paths) in DESK_WALKS.items():
-        paths = [p.format(child=f"/children/{child}/", school=f"/schools/{school}/") for p in paths]
+        paths = [p.format(**pages) for p in paths]
         _fresh_screenshots(who)
         context, page = _context(browser, live_server, DESK)
         try:
@@ -234,7 +255,15 @@ def test_family_reads_the_public_pages_on_a_phone(browser, live_server, db):
     _fresh_screenshots("family")
     context, page = _context(browser, live_server, PHONE)
     try:
-        problems = _walk(page, "family", ["/services/", "/services/check/", "/care/help/"], phone=True)
+        problems = _walk(
+            page,
+            "family",
+            ["/services/", "/services/check/", "/care/help/", "/accounts/login/"],
+            phone=True,
+        )
+        # A mistyped address: the Chinese page, never a list of URL patterns.
+        assert page.goto("/no-such-page/").status == 404
+        problems += _judge(page, "family", 9, "not-found", phone=True)
     finally:
         context.close()
     assert problems == [], "\n".join(problems)

@@ -12,7 +12,10 @@ from pathlib import Path
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 
 # Latin words a Chinese user reads as Chinese: product names and units they know.
-ALLOWED_LATIN = {"Excel", "WPS", "Word", "PDF", "JPG", "PNG", "CSV", "xlsx", "ID", "QQ", "App", "APP"}
+ALLOWED_LATIN = {
+    *("Excel", "WPS", "Word", "PDF", "JPG", "PNG", "CSV", "xlsx"),  # file kinds people know
+    *("MB", "KB", "ID", "QQ", "App", "APP", "Ctrl"),
+}
 # Internal codes and program values that must never reach a screen.
 CODE_PATTERNS = [
     re.compile(r"\b[a-z]+(?:[-_][a-z0-9]+)*-20\d\d\b"),  # tianmen-2025, basic-list-2025
