@@ -105,11 +105,13 @@ def broken_names(page) -> list[str]:
             for (const node of cell.childNodes) {
               if (node.nodeType !== 3) continue;
               const text = node.textContent.trim();
-              if (text.length < 2 || text.length > 8 || !/^[\\u4e00-\\u9fff（）]+$/.test(text)) continue;
+              const cjk = (text.match(/[\\u4e00-\\u9fff]/g) || []).length;
+              if (cjk < 2 || text.length > 14) continue;
               const range = document.createRange();
               range.selectNodeContents(node);
-              const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
-              if (lines.size >= Math.min(text.length, 3)) problems.push(`「${text}」 broken over ${lines.size} lines`);
+              const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+              // A name (up to four characters) on two lines, anything short on three or more.
+              if ((text.length <= 4 && lines >= 2) || lines >= 3) problems.push(`「${text}」 broken over ${lines} lines`);
             }
           }
           return problems.slice(0, 5);

@@ -37,6 +37,9 @@ GROUPS: tuple[NavGroup, ...] = (
 _GROUP_BY_KEY = {group.key: group for group in GROUPS}
 _GROUP_OF_NAMESPACE = {ns: group.key for group in GROUPS for ns in group.namespaces}
 FALLBACK_GROUP = "admin"
+# A role with this few entries in all (a leader, a teacher, a liaison) gets them as plain
+# links on the bar: a menu to open would only hide them.
+FLAT_AT_MOST = 5
 
 # Entries that belong with another group than their app's.
 PLACED: dict[str, str] = {
@@ -103,6 +106,12 @@ def arrange(entries: list[tuple[int, str, str, str]], roles) -> list[dict]:
                     "items": [{"label": label, "url": url} for _order, label, url in items],
                 }
             )
+    if sum(len(group["items"]) for group in groups) <= FLAT_AT_MOST:
+        return [
+            dict(group, key=f"{group['key']}-{n}", items=[item])
+            for group in groups
+            for n, item in enumerate(group["items"])
+        ]
     return groups
 
 
