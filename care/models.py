@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.fields import EncryptedTextField
-from common.idnumber import mask_in_text, mask_phone
+from common.idnumber import mask_phone, mask_text
 
 # ---------------------------------------------------------------- policy tables
 
@@ -501,7 +501,7 @@ class HelpRequest(models.Model):
 
     @property
     def description_masked(self) -> str:
-        return mask_in_text(self.description)
+        return mask_text(self.description)
 
 
 class RateLimitHit(models.Model):
