@@ -52,6 +52,20 @@ def swapped(number: str, position: int) -> str:
     return number[:position] + number[position + 1] + number[position] + number[position + 2 :]
 
 
+def mistyped_with_a_second_neighbour(number: str) -> tuple[str, str]:
+    """A mistyping of ``number`` (one digit of the sequence changed) that is also one edit from
+    another valid number of the same birth date and sex: two registered children alike."""
+    for position in (14, 15):
+        for digit in "0123456789":
+            typed = number[:position] + digit + number[position + 1 :]
+            if typed == number:
+                continue
+            for n in idnumber.one_edit_neighbours(typed):
+                if n.number != number and set(n.positions) <= {14, 15} and idnumber.is_valid(n.number):
+                    return typed, n.number
+    raise AssertionError("no such mistyping")
+
+
 def others(n: int = 30) -> list[Person]:
     """Unrelated registered children, some with the same surname."""
     return [
@@ -103,14 +117,8 @@ def test_birth_date_or_sex_against_the_number_is_not_confirmed(matcher):
 
 def test_two_children_one_edit_away_and_alike_go_to_review_with_both(matcher):
     target = child("C1", "张伟")
-    typed = changed(target.id_number, 15)
-    # Another registered 张伟 of the same birth and sex whose valid number is also one edit from it.
-    twin_number = next(
-        n.number
-        for n in idnumber.one_edit_neighbours(typed)
-        if n.number != target.id_number and n.positions[0] in (14, 15)
-    )
-    other = child("C2", "张伟", id_number=twin_number, guardian_phone="13900000099")
+    typed, other_number = mistyped_with_a_second_neighbour(target.id_number)
+    other = child("C2", "张伟", id_number=other_number, guardian_phone="13900000099")
     d = decide(matcher, bare_row("张伟", typed), [target, other, *others()])
     assert d.outcome == REVIEW and set(d.review_keys) == {"C1", "C2"}
 
