@@ -766,12 +766,7 @@ def report_rows(batch: FeedBatch, *, full_ids: bool) -> Iterator[dict]:
     )
     from registry.models import Child
 
-    last = 0
-    while True:
-        chunk = list(qs.filter(number__gt=last)[:2000])
-        if not chunk:
-            break
-        last = chunk[-1][0]
+    for chunk in _by_number(qs):
         linked = {c for _n, o, c, _s, _r, _h in chunk if o == Outcome.LINKED and c}
         ids = {
             pk: (number, h)
@@ -798,12 +793,7 @@ def department_reply_rows(batch: FeedBatch) -> Iterator[dict]:
     fact of a registered child: the reply was worked out from the row alone (``exchange.rows``),
     so a row naming a registered child gets the same answer as one naming nobody."""
     qs = FeedRow.objects.filter(batch=batch).order_by("number").values_list("number", "reply")
-    last = 0
-    while True:
-        chunk = list(qs.filter(number__gt=last)[:2000])
-        if not chunk:
-            break
-        last = chunk[-1][0]
+    for chunk in _by_number(qs):
         for number, reply in chunk:
             reply = reply or {}
             yield {
@@ -811,6 +801,17 @@ def department_reply_rows(batch: FeedBatch) -> Iterator[dict]:
                 "outcome": reply.get("outcome", RECEIVED),
                 "errors": list(reply.get("errors", [])),
             }
+
+
+def _by_number(qs) -> Iterator[list[tuple]]:
+    """A batch's rows (``values_list`` ordered by and starting with the row number) 2,000 at a time."""
+    last = 0
+    while True:
+        chunk = list(qs.filter(number__gt=last)[:2000])
+        if not chunk:
+            return
+        last = chunk[-1][0]
+        yield chunk
 
 
 def department_report(batch: FeedBatch) -> dict:

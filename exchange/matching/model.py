@@ -279,6 +279,14 @@ class Matcher:
 
     def _typo_decision(self, r: Prepared, ranking: Ranking) -> Decision | None:
         """The rule of an invalid number one edit from registered children's valid numbers."""
+
+        def review(group: list, how: str) -> Decision:
+            reason = (
+                f"身份证号无效，有{len(group)}名已登记儿童的号码与之仅差一位或两位颠倒，{how}，需人工确认"
+            )
+            keys = tuple(e[1].key for e, _pos in group)
+            return self._result(REVIEW, reason, group[0][0], ranking, keys)
+
         confirmed = [(e, pos) for e, pos in ranking.typo if typo_confirmed(e[2], e[1])]
         if len(confirmed) == 1:
             entry, positions = confirmed[0]
@@ -286,23 +294,11 @@ class Matcher:
             reason = f"身份证号{where}：改正后的有效号码属于一名已登记儿童，姓名、性别、出生日期与之相符"
             return self._result(LINKED, reason, entry, ranking)
         if confirmed:
-            reason = (
-                f"身份证号无效，有{len(confirmed)}名已登记儿童的号码与之仅差一位或两位颠倒，"
-                "且姓名、性别、出生日期都相符，需人工确认"
-            )
-            keys = tuple(e[1].key for e, _pos in confirmed)
-            return self._result(REVIEW, reason, confirmed[0][0], ranking, keys)
+            return review(confirmed, "且姓名、性别、出生日期都相符")
         if r.birth:
             return None  # the row's other facts still count: the weights and rules below decide
         similar = [(e, pos) for e, pos in ranking.typo if e[2][0] in _SIMILAR_NAME]
-        if similar:
-            reason = (
-                f"身份证号无效，有{len(similar)}名已登记儿童的号码与之仅差一位或两位颠倒，"
-                "但姓名、性别或出生日期只部分相符，需人工确认"
-            )
-            keys = tuple(e[1].key for e, _pos in similar)
-            return self._result(REVIEW, reason, similar[0][0], ranking, keys)
-        return None
+        return review(similar, "但姓名、性别或出生日期只部分相符") if similar else None
 
     def decide(self, r: Prepared, ranking: Ranking) -> Decision:
         p = self.params

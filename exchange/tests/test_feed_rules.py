@@ -17,38 +17,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from common import idnumber
 from common.testing import make_child, make_id
 from exchange.linkage import RegistryLinker
 from exchange.matching import Index, Matcher, Person
 from exchange.models import ChildEffect, FeedBatch, FeedRow, ReviewItem
 from exchange.rows import parse_row
-from exchange.tests.helpers import run_feed, write_csv
+from exchange.tests.helpers import changed, mistyped_with_a_second_neighbour, run_feed, swapped, write_csv
 from registry.models import Child
 
 DISABILITY = ["残疾人姓名", "身份证号", "残疾类别", "残疾等级"]
-
-
-def changed(number: str, position: int) -> str:
-    return number[:position] + str((int(number[position]) + 3) % 10) + number[position + 1 :]
-
-
-def swapped(number: str, position: int) -> str:
-    return number[:position] + number[position + 1] + number[position] + number[position + 2 :]
-
-
-def mistyped_with_a_second_neighbour(number: str) -> tuple[str, str]:
-    """A mistyping of ``number`` (one digit of the sequence changed) that is also one edit from
-    another valid number of the same birth date and sex: two registered children alike."""
-    for position in (14, 15):
-        for digit in "0123456789":
-            typed = number[:position] + digit + number[position + 1 :]
-            if typed == number:
-                continue
-            for n in idnumber.one_edit_neighbours(typed):
-                if n.number != number and set(n.positions) <= {14, 15} and idnumber.is_valid(n.number):
-                    return typed, n.number
-    raise AssertionError("no such mistyping")
 
 
 def one_row(tmp_path, source: str, header: list, row: list) -> dict:

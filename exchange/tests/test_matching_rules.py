@@ -13,26 +13,13 @@ import pytest
 
 from common import idnumber
 from exchange.matching import LINKED, NEW, REJECTED, REVIEW, Index, Matcher, Params, Person
-
-BIRTH = dt.date(2016, 5, 14)
-COUNTY = "420881"
+from exchange.tests.helpers import changed, mistyped_with_a_second_neighbour, swapped
+from exchange.tests.test_matching import BIRTH, COUNTY, child
 
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
     return Matcher(Params.load())
-
-
-def child(key: str, name: str, *, seq: int = 11, birth: dt.date = BIRTH, sex: str = "M", **kw) -> Person:
-    fields = {
-        "id_number": idnumber.make(COUNTY, birth, seq),
-        "hukou_county": COUNTY,
-        "guardian_name": "张建国",
-        "guardian_phone": "13812345678",
-        "address": "湖北省天门市竟陵街道新光社区3组12号",
-    }
-    fields.update(kw)
-    return Person(key=key, name=name, birth_date=birth, sex=sex, **fields)
 
 
 def bare_row(name: str, number: str | None, **kw) -> Person:
@@ -42,28 +29,6 @@ def bare_row(name: str, number: str | None, **kw) -> Person:
 
 def decide(matcher: Matcher, row: Person, registry: list[Person]):
     return matcher.match(row, Index.build(registry).candidates(row))
-
-
-def changed(number: str, position: int) -> str:
-    return number[:position] + str((int(number[position]) + 3) % 10) + number[position + 1 :]
-
-
-def swapped(number: str, position: int) -> str:
-    return number[:position] + number[position + 1] + number[position] + number[position + 2 :]
-
-
-def mistyped_with_a_second_neighbour(number: str) -> tuple[str, str]:
-    """A mistyping of ``number`` (one digit of the sequence changed) that is also one edit from
-    another valid number of the same birth date and sex: two registered children alike."""
-    for position in (14, 15):
-        for digit in "0123456789":
-            typed = number[:position] + digit + number[position + 1 :]
-            if typed == number:
-                continue
-            for n in idnumber.one_edit_neighbours(typed):
-                if n.number != number and set(n.positions) <= {14, 15} and idnumber.is_valid(n.number):
-                    return typed, n.number
-    raise AssertionError("no such mistyping")
 
 
 def others(n: int = 30) -> list[Person]:

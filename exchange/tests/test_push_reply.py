@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from common.testing import make_id
 from exchange.models import FeedBatch, FeedRow
+from exchange.tests.helpers import changed
 
 
 def _headers(user):
@@ -24,10 +25,6 @@ def push(client, user, rows, source="education"):
         "/api/v1/exchange/push", {"source": source, "rows": rows}, content_type="application/json",
         **_headers(user),
     )  # fmt: skip
-
-
-def changed(number: str, position: int) -> str:
-    return number[:position] + str((int(number[position]) + 3) % 10) + number[position + 1 :]
 
 
 def everything_said(client, user, response) -> str:
