@@ -220,26 +220,53 @@ def date_columns(fields: list[dict], headers: Mapping[str, str] | None = None) -
     }
 
 
-def _dates(values: dict[str, Any], columns: Mapping[str, str]) -> tuple[dict[str, dt.date], list[str]]:
-    """The date fields read (field -> date) and a Chinese message per impossible one."""
-    found: dict[str, dt.date] = {}
-    errors: list[str] = []
+_YEAR_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))$")
+
+
+def _year_month(value: Any) -> tuple[int, int] | None:
+    """(year, month) of a month written without its day (2015.03, 2015-3, 2015年3月, 201503),
+    as 出生年月 columns hold; None for anything else."""
+    match = _YEAR_MONTH.match(text(value))
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2] or match[3])
+    return (year, month) if 1900 <= year <= 2100 and 1 <= month <= 12 else None
+
+
+@dataclass
+class _Dates:
+    days: dict[str, dt.date] = field(default_factory=dict)  # field -> the date read
+    months: dict[str, tuple[int, int]] = field(default_factory=dict)  # field -> (year, month) without a day
+    errors: list[str] = field(default_factory=list)  # impossible dates: each rejects the row
+
+
+def _dates(values: dict[str, Any], columns: Mapping[str, str]) -> _Dates:
+    """The date fields of a row read, with a Chinese message (column, value, why) for each date
+    that cannot be. A month without its day is no error: it is kept apart (``months``)."""
+    read = _Dates()
     today = dt.date.today()
     for name, column in columns.items():
         value = values.get(name)
         try:
             day = parse_date_or_none(value, field=column)
         except InvalidDate as exc:
-            errors.append(str(exc))
+            month = _year_month(value)
+            if month is None:
+                read.errors.append(str(exc))
+            elif name == "birth_date" and month > (today.year, today.month):
+                read.errors.append(
+                    f"{column}“{text(value)[:30]}”晚于今天，不可能是出生日期，请核对后重新填写"
+                )
+            else:
+                read.months[name] = month
             continue
         if day is None:
             continue
         if name == "birth_date" and day > today:
-            shown = text(value)[:30]
-            errors.append(f"{column}“{shown}”晚于今天，不可能是出生日期，请核对后重新填写")
+            read.errors.append(f"{column}“{text(value)[:30]}”晚于今天，不可能是出生日期，请核对后重新填写")
             continue
-        found[name] = day
-    return found, errors
+        read.days[name] = day
+    return read
 
 
 @dataclass
@@ -291,12 +318,23 @@ def parse_row(
             row.notes.append(f"身份证号无效（{exc}），按其他信息比对")
     row.id_number = number_text
 
-    parsed_dates, date_errors = _dates(values, {**BIRTH_DATE, **(dates or {})})
+    columns = {**BIRTH_DATE, **(dates or {})}
+    read = _dates(values, columns)
+    parsed_dates = read.days
     birth = parsed_dates.get("birth_date")
+    birth_month = read.months.get("birth_date")
     if facts is not None:
-        if birth is not None and birth != facts.birth_date:
+        if (birth is not None and birth != facts.birth_date) or (
+            birth_month is not None and birth_month != (facts.birth_date.year, facts.birth_date.month)
+        ):
             row.notes.append("出生日期与身份证号不一致，以身份证号为准")
         birth = facts.birth_date
+    for name, (year, month) in read.months.items():
+        if name == "birth_date" and facts is not None:
+            continue  # the number has the day
+        row.notes.append(
+            f"{columns[name]}“{text(values.get(name))[:30]}”只有年月（{year}年{month}月），未作日期使用"
+        )
     sex = parse_sex(values.get("sex"))
     if facts is not None:
         id_sex = "男" if facts.sex == "M" else "女"
@@ -320,7 +358,7 @@ def parse_row(
     problems: list[str] = []
     if not name or not _HAS_LETTER.search(name):
         problems.append("缺少儿童姓名，无法比对")
-    problems.extend(date_errors)
+    problems.extend(read.errors)
     if (
         not problems
         and number_only(has_birth=birth is not None, id_valid=row.id_valid)

@@ -171,6 +171,26 @@ def test_a_pushed_impossible_date_is_an_error_of_that_row(registry, city, client
     assert not ChildEffect.objects.exists()
 
 
+def test_a_month_without_its_day_is_no_error_and_is_not_taken_for_a_date(registry, tmp_path):
+    child = registry["wang"]
+    month = f"{child.birth_date.year}.{child.birth_date.month:02d}"
+    header = ["学生姓名", "学生身份证号", "出生年月", "年级"]
+    row = one_row(tmp_path, "education", header, [child.name, child.id_number, month, "四年级"])
+    assert row["outcome"] == "linked" and "不一致" not in row["reason"]
+    wrong = f"{child.birth_date.year - 1}年{child.birth_date.month}月"
+    row = one_row(tmp_path, "education", header, [child.name, child.id_number, wrong, "四年级"])
+    assert row["outcome"] == "linked" and "出生日期与身份证号不一致" in row["reason"]
+    arrival = child.arrival_date
+    row = one_row(
+        tmp_path, "police", ["姓名", "身份证号", "来天门日期"], [child.name, child.id_number, "2019年3月"]
+    )
+    assert row["outcome"] == "linked" and "来天门日期“2019年3月”只有年月" in row["reason"]
+    child.refresh_from_db()
+    assert child.arrival_date == arrival and child.residence_permit is True
+    impossible = one_row(tmp_path, "education", header, [child.name, child.id_number, "2015.13", "四年级"])
+    assert impossible["outcome"] == "rejected" and "出生年月“2015.13”" in impossible["reason"]
+
+
 def test_a_valid_date_of_any_form_is_read(registry, tmp_path):
     child = registry["wang"]
     header = ["姓名", "身份证号", "来天门日期"]
