@@ -16,7 +16,7 @@ child), so rules on top decide what weight alone may not:
 * a row without an ID number whose exact name and birth date belong to exactly one
   registered child (the candidates hold every child of that name read alike, so the
   count is the registry's) links when sex, guardian phone and hukou county do not
-  contradict it;
+  contradict it and no other child of the row's household ranks among the best two;
 * otherwise name and birth date alone never link: an ID number close to the row's,
   or the household plus a name that sounds the same, must agree as well;
 * if the two best candidates are close, a person decides.
@@ -336,10 +336,17 @@ class Matcher:
         if not r.id_number and len(ranking.same_name_birth) == 1:
             entry = ranking.same_name_birth[0]
             _s, only, only_levels = entry
+            # Another child of the row's household (a twin whose name the row may have misspelt)
+            # is a fact against the only one: it would rank first or second.
+            household_elsewhere = any(
+                e is not None and e[1] is not only and e[2][5] in cmp.HOUSEHOLD_AGREEING
+                for e in (best, second)
+            )
             if (
                 only_levels[2] != cmp.DISAGREE
                 and only_levels[4] != cmp.DISAGREE
                 and not cmp.phones_conflict(r, only)
+                and not household_elsewhere
             ):
                 return self._result(
                     LINKED,

@@ -152,6 +152,14 @@ def test_agreeing_facts_do_not_stop_the_rule(matcher):
     assert decide(matcher, row, [target]).outcome == LINKED
 
 
+def test_a_same_day_child_of_the_rows_household_stops_the_rule(matcher):
+    elsewhere = child("C1", "张伟", guardian_phone=None, guardian_name="李红", address="多宝镇新华社区")
+    twin = child("C2", "张玮", seq=13)  # the row's household (phone, guardian, address), same birth date
+    row = insurance_row(guardian_phone="13812345678", guardian_name="张建国")
+    d = decide(matcher, row, [elsewhere, twin])
+    assert not (d.outcome == LINKED and d.best_key == "C1")
+
+
 def test_a_homophone_is_not_an_exact_name(matcher):
     target = child("C1", "张伟")
     d = decide(matcher, insurance_row("张玮"), [target])
