@@ -63,6 +63,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
+    @property
+    def actor_label(self) -> str:
+        """Who acted, as people name them: the person's name (the login name when the
+        account has none), 系统 for the system. ``actor_name`` keeps the login name for the chain."""
+        if self.actor_id is None:
+            return "系统"
+        return str(self.actor)
+
 
 class AuditHead(models.Model):
     """One row: the last sequence number and hash. Updating it first serialises writers."""

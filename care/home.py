@@ -7,14 +7,13 @@ from django.utils import timezone
 
 from access.policy import has_capability
 from care import selectors
-from web.cards import Card, NavItem
+from web.cards import Card, Inbox, NavItem
 
 NAV = [
     NavItem("工作清单", "care:worklist", "care.view", 20),
     NavItem("重点关注台账", "care:register", "care.view", 21),
     NavItem("走访合规率", "care:compliance", "care.view", 22),
     NavItem("求助受理", "care:intake", "care.intake", 23),
-    NavItem("消息", "care:notifications", "home", 90),
 ]
 
 
@@ -51,3 +50,8 @@ def home_cards(user) -> list[Card]:
     if unread:
         cards.append(Card("未读消息", unread, reverse("care:notifications"), "", "primary", 90))
     return cards
+
+
+def inbox(user) -> Inbox:
+    """The messages slot of the menu bar (web/nav.py)."""
+    return Inbox("消息", reverse("care:notifications"), selectors.unread_count(user))

@@ -210,9 +210,13 @@ def visit_history(visit: Visit) -> QuerySet:
     """The visit's edit history: its audit rows (creation and every change, with the diff)."""
     from audit.models import AuditEvent
 
-    return AuditEvent.objects.filter(
-        object_type="care.visit", object_id=str(visit.pk), action__in=["create", "update"]
-    ).order_by("seq")
+    return (
+        AuditEvent.objects.filter(
+            object_type="care.visit", object_id=str(visit.pk), action__in=["create", "update"]
+        )
+        .select_related("actor")
+        .order_by("seq")
+    )
 
 
 def is_last_active_flag(flag: RiskFlag) -> bool:

@@ -241,3 +241,20 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+# An ID number (or any longer run of digits: a mistyped one), a mobile, a landline. The
+# longest alternative comes first so that 18 digits are never masked as 15 and a tail.
+_NUMBERS_IN_TEXT = re.compile(r"\d{14,}[\dXx]|1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
+
+
+def mask_any(number: str) -> str:
+    """The one masking format, whatever the number: 15 characters or more read as an ID
+    number (``mask``), anything shorter as a phone number (``mask_phone``)."""
+    return mask(number.upper()) if len(number) >= 15 else mask_phone(number)
+
+
+def mask_text(text: str) -> str:
+    """Free text with every ID and phone number in it masked as on screen (``mask_any``):
+    import previews, department rows, error messages."""
+    return _NUMBERS_IN_TEXT.sub(lambda m: mask_any(m.group(0)), text)

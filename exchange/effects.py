@@ -71,7 +71,7 @@ def raise_finding(
         # Raised without an acting person, so the supervisor confirms it on the register.
         flag = care.flag_raise(
             actor=None, child=child, category=CARE_CATEGORIES[kind], source="feed",
-            evidence=f"{reason}（部门数据 {batch.label}）",
+            evidence=f"{reason}（部门数据 {batch}）",
         )  # fmt: skip
         created = flag.pk not in before
         after = {"flag": flag.pk, "created": created}

@@ -29,8 +29,6 @@ from common.dates import InvalidDate, parse_date_or_none
 from exchange.matching import Person, number_only
 from registry import identity
 
-_LONG_NUMBER = re.compile(r"\d{15,17}[\dXx]")
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
 _HAS_LETTER = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z]")
 
@@ -75,9 +73,7 @@ def scrub(value: Any) -> Any:
         return value
     if isinstance(value, dt.date):
         return value.isoformat()
-    shown = str(value)
-    shown = _LONG_NUMBER.sub(lambda m: idnumber.mask(m.group(0).upper()), shown)
-    return _MOBILE.sub(lambda m: idnumber.mask_phone(m.group(0)), shown)
+    return idnumber.mask_text(str(value))
 
 
 def parse_sex(value: Any) -> str:

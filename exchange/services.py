@@ -490,7 +490,7 @@ def _flag_absent_pupils(*, actor, batch: FeedBatch) -> int:
             for child in Child.objects.filter(pk__in=absent):
                 effect = effects.raise_finding(
                     actor=actor, batch=batch, row=None, child=child, kind=VerificationTask.Kind.DROPOUT,
-                    reason=f"义务教育阶段儿童（{child.school_stage}）未出现在教育局完整名单（{batch.label}）中，可能失学辍学",
+                    reason=f"义务教育阶段儿童（{child.school_stage}）未出现在教育局完整名单（{batch}）中，可能失学辍学",
                 )  # fmt: skip
                 entries.append(
                     Entry("create", "registry.child", str(child.pk), f"疑似失辍学待核实：档案 {child.file_no}",
@@ -565,7 +565,7 @@ def review_decide(*, actor, item: ReviewItem, child_id: int | None, note: str = 
         action="approve",
         obj=item,
         summary=(
-            f"人工确认部门数据（{batch.label}第{row.number}行）："
+            f"人工确认部门数据（{batch} 第{row.number}行）："
             + (f"为已登记儿童 档案 {item.child.file_no}" if item.child else "为新儿童")
         ),
         changes={"decision": item.decision, "child": item.child_id},

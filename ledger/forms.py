@@ -14,13 +14,13 @@ ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="台账文件",
-        help_text="Excel（.xlsx）或 CSV（UTF-8 / GBK）文件；表头上方可以有标题行。",
+        help_text="Excel（.xlsx）或 CSV 文件，用 Excel、WPS 保存的都可以；表头上方可以有标题行。",
         error_messages={"required": "请选择要导入的台账文件", "empty": "上传的文件是空的，请检查后重新选择"},
     )
     columns = forms.CharField(
         label="列对应（可选）",
         required=False,
-        help_text="表头与系统不同时填写，例如：id_number=证件号,name=学生姓名",
+        help_text="表头与标准台账不同时填写，写成 标准列名=您的表头，例如：公民身份号码=证件号,姓名=学生姓名",
         widget=forms.TextInput(attrs={"placeholder": "字段=表头,字段=表头"}),
     )
 

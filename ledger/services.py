@@ -12,7 +12,6 @@ import gc
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -44,7 +43,6 @@ IMPORT_TABLES = (
 )
 logger = logging.getLogger(__name__)
 SYSTEM_USERNAME = "system_import"
-_LOOKS_SENSITIVE = re.compile(r"\d{6}(\d{8}|\d{11})[\dXx]?|1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
 _SENSITIVE_FIELDS = ("id_number", "guardian_id_number", "guardian_phone")
 
 OUT_OF_SCOPE_TOWNSHIP = (
@@ -129,14 +127,9 @@ def _unpack(packed: str) -> tuple[dict, dict]:
 
 
 def _masked(value: Any) -> str:
-    shown = text(value)
-    return _LOOKS_SENSITIVE.sub(lambda m: identity_mask(m.group(0)), shown)
+    from common.idnumber import mask_text
 
-
-def identity_mask(number: str) -> str:
-    from common.idnumber import mask, mask_phone
-
-    return mask(number) if len(number) >= 15 else mask_phone(number)
+    return mask_text(text(value))
 
 
 def _shown(table_mapping: dict[str, str], values: dict, extras: dict) -> dict[str, str]:

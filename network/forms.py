@@ -28,4 +28,17 @@ class TrainingForm(StyledForm):
         self.fields["users"].queryset = User.objects.filter(pk__in=roster(user).values("user_id")).order_by(
             "full_name", "username"
         )
-        self.fields["users"].label_from_instance = lambda u: u.full_name or u.username
+        # Directors are named after their village and village names repeat across townships:
+        # each entry says where the person works (岳口镇马岭村), so ten 马岭村儿童主任 differ.
+        places: dict[int, list[str]] = {}
+        for assignment in roster(user).select_related("unit__parent"):
+            unit = assignment.unit
+            where = (
+                f"{unit.parent.name}{unit.name}"
+                if unit.parent_id and unit.parent.level != "city"
+                else unit.name
+            )
+            places.setdefault(assignment.user_id, []).append(where)
+        self.fields["users"].label_from_instance = lambda u: (
+            f"{u.full_name or u.username}（{'、'.join(sorted(set(places.get(u.pk, []))))}）"
+        )

@@ -17,7 +17,13 @@ def home_cards(user) -> list[Card]:
     today = timezone.localdate()
     if run is None:
         return [
-            Card("每日任务", "尚未运行", note="请配置定时运行 manage.py run_daily", tone="warning", order=90)
+            Card(
+                "每日任务",
+                "尚未运行",
+                note="请系统运维人员按部署说明配置每日定时任务",
+                tone="warning",
+                order=90,
+            )
         ]
     failed = [s["label"] for s in run.steps if not s["ok"]]
     late = (today - run.on).days > 1

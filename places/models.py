@@ -3,6 +3,15 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# GB/T 2260's prefecture-level placeholders: the county sits directly under the province.
+NO_PREFECTURE = frozenset({"市辖区", "县", "省直辖县级行政单位", "自治区直辖县级行政单位", "省直辖行政单位"})
+
+
+def county_full_name(province: str, prefecture: str, name: str) -> str:
+    """See ``County.full_name``; for rows read as values (statistics)."""
+    prefecture = "" if prefecture in NO_PREFECTURE else prefecture or ""
+    return f"{province}{prefecture}{name.split(',')[-1]}"
+
 
 class County(models.Model):
     """A county-level code of GB/T 2260, current or historical (a hukou place)."""
@@ -20,11 +29,17 @@ class County(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.province_name}{self.current_name}（{self.code}）"
+        return f"{self.full_name}（{self.code}）"
 
     @property
     def current_name(self) -> str:
         return self.name.split(",")[-1]
+
+    @property
+    def full_name(self) -> str:
+        """Province, prefecture and county as people write a place: 广东省广州市天河区,
+        北京市东城区, 湖北省天门市 (GB/T 2260's placeholders for 'no prefecture' left out)."""
+        return county_full_name(self.province_name, self.prefecture_name, self.name)
 
 
 class Unit(models.Model):

@@ -247,9 +247,7 @@ def _plan(ctx) -> _Plan:
     county_names: dict[str, str] = {}
     for county in County.objects.filter(current=True).exclude(code__in=settings.HOME_COUNTY_CODES):
         counties.setdefault(county.province_code, []).append(county.code)
-        county_names[county.code] = (
-            f"{county.province_name}{county.prefecture_name.replace('市辖区', '').replace('省直辖县级行政单位', '')}{county.current_name}"
-        )
+        county_names[county.code] = county.full_name
     townships = list(Unit.objects.filter(level=Unit.Level.TOWNSHIP).order_by("code"))
     villages: dict[int, list[tuple[int, str]]] = {}
     for v in Unit.objects.filter(level=Unit.Level.VILLAGE).order_by("code"):

@@ -146,7 +146,7 @@ class ChildForm(forms.Form):
             return chosen[0].code
         if not matches:
             raise forms.ValidationError(f"找不到名为“{value}”的县（区），请改填6位区划代码")
-        options = "、".join(f"{c.province_name}{c.current_name}（{c.code}）" for c in matches[:5])
+        options = "、".join(str(c) for c in matches[:5])
         raise forms.ValidationError(f"“{value}”对应多个县（区）：{options}，请填写其中一个区划代码")
 
     def clean(self):
@@ -364,6 +364,13 @@ class TransferRequestForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "例如：随父母搬到多宝镇居住"}),
     )
+
+    def __init__(self, *args, child=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if child is not None:
+            # A file moves to another township: its own is not a choice.
+            field = self.fields["to_township"]
+            field.queryset = field.queryset.exclude(pk=child.township_id)
 
 
 class TransferDecisionForm(forms.Form):

@@ -174,6 +174,7 @@ def change_history(user, child: Child, *, limit: int = 200) -> list:
     return list(
         AuditEvent.objects.filter(object_type="registry.child", object_id=str(child.pk))
         .exclude(action="read")
+        .select_related("actor")
         .order_by("-seq")[:limit]
     )
 

@@ -188,7 +188,7 @@ def child_detail(request, pk):
             "document_form": DocumentForm() if can_edit else None,
             "close_form": CloseForm() if can_close and child.closed_at is None else None,
             "reopen_form": ReopenForm() if can_close and child.closed_at else None,
-            "transfer_form": TransferRequestForm() if can_transfer else None,
+            "transfer_form": TransferRequestForm(child=child) if can_transfer else None,
             "stale": child.closed_at is None
             and (child.last_verified_on is None or child.last_verified_on < selectors.stale_before()),
         },
@@ -364,7 +364,7 @@ def document_download(request, pk):
 @require_POST
 def transfer_request(request, pk):
     child = selectors.child_file(request.user, pk)
-    form = TransferRequestForm(request.POST)
+    form = TransferRequestForm(request.POST, child=child)
     if form.is_valid():
         try:
             services.transfer_request(

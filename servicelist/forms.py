@@ -95,11 +95,31 @@ class PublicCheckForm(BootstrapForm):
 
 
 class DraftForm(BootstrapForm):
+    # The code names the version in URLs, the API and the audit; people name it by its title
+    # and date, so nobody has to invent one.
     code = forms.SlugField(
-        label="版本代码", max_length=40, help_text="英文字母、数字和连字符，例如 tianmen-2026"
+        label="版本代码（可不填）",
+        max_length=40,
+        required=False,
+        help_text="不填时由系统生成；只用于数据接口和审计记录",
     )
     title = forms.CharField(label="标题", max_length=100)
     notes = forms.CharField(label="修订说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_code(self) -> str:
+        from django.utils import timezone
+
+        from servicelist.models import ServiceListVersion
+
+        code = self.cleaned_data.get("code") or ""
+        if code:
+            return code
+        base = f"list-{timezone.localdate():%Y%m%d}"
+        code, n = base, 1
+        while ServiceListVersion.objects.filter(code=code).exists():
+            n += 1
+            code = f"{base}-{n}"
+        return code
 
 
 class ServiceForm(BootstrapForm):

@@ -53,7 +53,15 @@ class ServiceListVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title}（{self.code}）"
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """How people name a version: its title and since when it applies. The code is for
+        URLs, the API and the audit, not for screens."""
+        if self.effective_from is None:
+            return f"{self.title}（草稿）"
+        return f"{self.title}（{self.effective_from:%Y-%m-%d}起）"
 
     @property
     def is_draft(self) -> bool:

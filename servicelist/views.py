@@ -134,7 +134,9 @@ def version_new(request):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"已新建草稿 {draft.code}（复制自现行清单），请逐项修改后预览、发布。")
+            messages.success(
+                request, f"已新建草稿“{draft.title}”（复制自现行清单），请逐项修改后预览、发布。"
+            )
             return redirect("servicelist:version_detail", pk=draft.pk)
     return render(
         request,

@@ -26,6 +26,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from access.policy import scope_of, stats_scope
+from places.models import county_full_name
 from stats import work_measures as work
 from stats.measure import (
     SMALL_CELL_TEXT,
@@ -292,11 +293,10 @@ def measure_origin_counties(*, scope: StatsScope, on: dt.date, period: Period | 
         if r["hukou_county__name"] is None:
             pairs.append(("户籍地未知", r["n"]))
             continue
-        prefecture = r["hukou_county__prefecture_name"] or ""
-        if prefecture in ("市辖区", "县", "省直辖县级行政单位", "自治区直辖县级行政单位"):
-            prefecture = ""
-        county = r["hukou_county__name"].split(",")[-1]
-        pairs.append((f"{r['hukou_county__province_name']}{prefecture}{county}", r["n"]))
+        name = county_full_name(
+            r["hukou_county__province_name"], r["hukou_county__prefecture_name"], r["hukou_county__name"]
+        )
+        pairs.append((name, r["n"]))
     rows, total = _with_shares(_top(pairs))
     return Measure(
         name="origin_counties",

@@ -377,17 +377,32 @@ def measure_school_obligations(*, scope: StatsScope, on: dt.date, period: Period
     rows = []
     for obligation in result.obligations:
         t = tallies[obligation.code]
-        rows.append([obligation.name, t.lines, t.done, t.due, t.overdue, t.upcoming, t.percent])
+        # The rate reads off the row's own counts (schools × periods begun); a duty owed to
+        # each pupil (家访, 心理测评) adds the share of its pupils reached beside it.
+        rate = pct(t.done, t.begun)
+        pupils = pct(t.pupils_done, t.pupils_required)
+        rows.append([obligation.name, t.lines, t.done, t.due, t.overdue, t.upcoming, rate, pupils])
     return Measure(
         name="school_obligations",
         title="学校工作要求完成情况（本学期）",
-        columns=["工作要求", "应完成（校次）", "已完成", "待完成", "逾期未完成", "未开始", "完成率（%）"],
+        columns=[
+            "工作要求",
+            "应完成（校次）",
+            "已完成（校次）",
+            "待完成",
+            "逾期未完成",
+            "未开始",
+            "完成率（%）",
+            "学生完成比例（%）",
+        ],
         rows=rows,
         chart_kind="hbar",
         count_columns=(),  # counts of schools' duties, not of children
         chart_columns=(6,),
         note=(
-            "有流动儿童在读的学校；按人完成的要求，完成率为已完成的学生比例。"
+            "有流动儿童在读的学校；完成率为已开始的校次中已完成的比例。"
+            "家访、心理测评要求每名流动学生都完成：一所学校全部完成才算该校完成，"
+            "学生完成比例为已完成的学生占应完成学生的比例。"
             + (f"{len(result.without_calendar)} 所学校未设校历，未计入。" if result.without_calendar else "")
         ),
     )

@@ -177,4 +177,6 @@ def test_effects_show_on_the_childs_file(registry, city, login, client, tmp_path
     run_feed(write_csv(tmp_path / "e.csv", rows), "education", tmp_path)
     login(city.yuekou_supervisor)
     page = client.get(f"/children/{child.pk}/").content.decode()
-    assert "部门数据" in page and "feed-" in page and "四年级" in page
+    batch = FeedBatch.objects.get()
+    assert "部门数据" in page and f"第{batch.pk}批" in page and "四年级" in page
+    assert batch.label not in page  # the audit's batch code is not for people

@@ -173,3 +173,15 @@ def test_home_card_shows_coverage_to_admins(city, login, staff):
     page = login(city.admin).get(reverse("web:home")).content.decode()
     assert "培训覆盖率" in page and "未实现全覆盖" in page
     assert "培训覆盖率" not in login(city.teacher).get(reverse("web:home")).content.decode()
+
+
+def test_participants_with_the_same_name_say_where_they_work(city):
+    from accounts.models import User
+    from network.forms import TrainingForm
+
+    form = TrainingForm(user=city.admin)
+    labels = [form.fields["users"].label_from_instance(u) for u in form.fields["users"].queryset]
+    assert len(labels) == len(set(labels)), "two participants read the same"
+    director = User.objects.get(pk=city.yuekou_director.pk)
+    village = director.assignments.get().unit
+    assert form.fields["users"].label_from_instance(director).endswith(f"（岳口镇{village.name}）")

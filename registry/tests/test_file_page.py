@@ -53,8 +53,9 @@ def test_opening_a_file_costs_a_bounded_number_of_queries(client, city, login, d
     client.get(url)
     # Session, user, second factor, scope; the child (with whether it has documents and
     # transfers); the audit row (5); history; activities; psych right; care summary;
-    # entitlements; feeds probe; guardians; siblings; the transfer form's townships; census.
-    with django_assert_max_num_queries(20):
+    # entitlements; feeds probe; guardians; siblings; the transfer form's townships; census;
+    # the unread messages counted on the menu bar.
+    with django_assert_max_num_queries(21):
         body = client.get(url).content.decode()
     assert "张小红" in body and "重点关注与走访" in body and "基本服务与转介" in body
 

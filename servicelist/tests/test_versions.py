@@ -107,7 +107,8 @@ def test_publishing_today_recomputes_everyone(city, django_capture_on_commit_cal
 def test_version_history_page(city, client, login):
     login(city.yuekou_supervisor)
     page = client.get("/services/versions/").content.decode()
-    assert "tianmen-2025" in page and "现行" in page and "新建草稿" not in page
+    assert "天门市流动儿童在居住地享有关爱服务基础清单" in page and "现行" in page and "新建草稿" not in page
+    assert "tianmen-2025" not in page  # the code is for machines
     login(city.admin)
     assert "新建草稿" in client.get("/services/versions/").content.decode()
 
@@ -168,3 +169,11 @@ def test_publish_through_the_page(city, client, login):
         f"/services/versions/{draft.pk}/publish/", {"effective_from": later.isoformat()}, follow=True
     )
     assert "已发布的版本不能修改" in response.content.decode()
+
+
+def test_a_draft_needs_no_code_typed(city, client, login):
+    login(city.admin)
+    response = client.post("/services/versions/new/", {"title": "2027年修订版"})
+    assert response.status_code == 302
+    draft = ServiceListVersion.objects.get(title="2027年修订版")
+    assert draft.code.startswith("list-") and draft.status == "draft"

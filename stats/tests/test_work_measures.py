@@ -218,15 +218,18 @@ def test_school_obligations(twelve, city):
     )
     city_m = work_measures.measure_school_obligations(scope=CITY, on=ON)
     counts = rows(city_m)
-    # [lines, done, due, overdue, upcoming, percent]
-    assert counts["家长学校家庭教育指导活动"] == [2, 1, 1, 0, 0, 50]
+    # [lines, done, due, overdue, upcoming, percent of lines, percent of pupils]
+    assert counts["家长学校家庭教育指导活动"] == [2, 1, 1, 0, 0, 50.0, None]
     assert counts["家访（每名流动学生）"][:2] == [2, 0]
+    # Each row's rate reads off its own counts: 0 schools done is 0 %, whatever the pupils.
+    for lines, done, _due, _overdue, upcoming, rate, _pupils in counts.values():
+        assert rate == (round(100 * done / (lines - upcoming), 1) if lines - upcoming else None)
     yuekou = rows(
         work_measures.measure_school_obligations(
             scope=StatsScope(township_ids=frozenset({city.yuekou.pk})), on=ON
         )
     )
-    assert yuekou["家长学校家庭教育指导活动"] == [1, 1, 0, 0, 0, 100]
+    assert yuekou["家长学校家庭教育指导活动"] == [1, 1, 0, 0, 0, 100.0, None]
 
 
 def test_training_coverage(city):
