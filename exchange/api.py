@@ -1,6 +1,11 @@
-"""The department API: a liaison pushes rows of its own department's sources and reads the
-outcome of its batches (the same pipeline and report as a file). Nothing here reads the
-registry: the report names a linked child's ID number only when the row carried it."""
+"""The department API: a liaison pushes rows of its own department's sources (the same
+pipeline as a file) and reads what became of its batches.
+
+What a department is told is worked out from its own rows alone: per row the row number,
+received or rejected, and the problems of the data it sent (``services.department_report``).
+Never whether or to whom a row was linked, nor a surname, birth date, sex, township or any
+other fact of a registered child, and no per-batch counts of linked or new rows: pushing the
+ID number of a child outside the liaison's scope answers exactly as a random valid number."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from rest_framework.views import APIView
 from access.api import HasCapability
 from common.tabular import TableError
 from exchange import selectors
-from exchange.services import ExchangeError, feed_push, report
+from exchange.services import ExchangeError, department_report, feed_push
 
 
 class PushRequest(serializers.Serializer):
@@ -21,9 +26,34 @@ class PushRequest(serializers.Serializer):
     is_complete_list = serializers.BooleanField(required=False, default=False)
 
 
+_ROW = inline_serializer(
+    "FeedReplyRow",
+    {
+        "row": serializers.IntegerField(help_text="行号（推送的第几行，从 1 起）"),
+        "outcome": serializers.ChoiceField(
+            choices=["received", "rejected"], help_text="received 已接收；rejected 数据有误未采用"
+        ),
+        "errors": serializers.ListField(child=serializers.CharField(), help_text="本行数据自身的问题"),
+    },
+    many=True,
+)
 _REPORT = inline_serializer(
     "FeedReport",
-    {"rows": serializers.ListField(child=serializers.DictField()), "summary": serializers.DictField()},
+    {
+        "rows": _ROW,
+        "summary": inline_serializer(
+            "FeedReplySummary",
+            {
+                "batch": serializers.IntegerField(),
+                "source": serializers.CharField(),
+                "status": serializers.CharField(),
+                "rows": serializers.IntegerField(),
+                "received": serializers.IntegerField(),
+                "rejected": serializers.IntegerField(),
+                "warnings": serializers.ListField(child=serializers.CharField()),
+            },
+        ),
+    },
 )
 
 
@@ -49,7 +79,7 @@ class PushView(APIView):
             )
         except (ExchangeError, TableError) as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        return Response(report(batch, full_ids=False), status=status.HTTP_201_CREATED)
+        return Response(department_report(batch), status=status.HTTP_201_CREATED)
 
 
 class BatchListView(APIView):
@@ -57,13 +87,13 @@ class BatchListView(APIView):
 
     @extend_schema(responses={200: serializers.ListSerializer(child=serializers.DictField())})
     def get(self, request):
-        batches = selectors.batches_visible(request.user)[:100]
+        batches = selectors.batches_with_replies(request.user)[:100]
         return Response(
             [
                 {
                     "batch": b.pk, "source": b.source.code, "status": b.status, "created_at": b.created_at,
-                    "rows": b.total_rows, "linked": b.linked, "review": b.review, "new": b.new,
-                    "rejected": b.rejected,
+                    "rows": b.total_rows, "received": b.total_rows - b.rows_rejected,
+                    "rejected": b.rows_rejected,
                 }
                 for b in batches
             ]
@@ -76,4 +106,4 @@ class BatchReportView(APIView):
     @extend_schema(responses={200: _REPORT})
     def get(self, request, pk: int):
         batch = selectors.get_batch_or_404(request.user, pk)
-        return Response(report(batch, full_ids=False))
+        return Response(department_report(batch))

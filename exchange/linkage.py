@@ -4,6 +4,10 @@ The registry is never loaded whole: for each chunk of rows a few chunked ``IN``
 queries collect the candidates —
 
 * the exact ID number through the blind index (``Child.id_hash``);
+* for an invalid ID number, the valid numbers one changed digit or one swap of adjacent
+  digits away (``idnumber.one_edit_neighbours``, some fifteen a row) through the same
+  blind index, all of a chunk's rows in one ``IN`` query: the true number is among them,
+  so a mistyped number finds its child even in a feed without a birth-date column;
 * the name's pinyin (``Child.name_pinyin``: homophones share it) within a year of the
   row's birth date;
 * the guardian's phone through its blind index (``Guardian.phone_hash``), which brings
@@ -11,8 +15,13 @@ queries collect the candidates —
 * for rows still without a candidate, the birth date, kept only when the surname or the
   given name sounds the same (a mistyped surname or given name).
 
+A row without a birth date and without a valid ID number is looked up by its number's
+neighbours only (nothing else of it could confirm a child). The name's pinyin block holds
+every child of the row's exact name, so the engine can count the children with the
+row's exact name and birth date (its rule for rows without an ID number).
+
 Only the candidates' ID numbers are decrypted. The engine (``exchange.matching``)
-then decides linked / review / new with per-field contributions.
+then decides linked / review / new / rejected with per-field contributions.
 """
 
 from __future__ import annotations
@@ -24,7 +33,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from common import idnumber, names
-from exchange.matching import LINKED, NEW, REVIEW, Decision, Matcher, Person, Prepared, prepare
+from exchange.matching import (
+    LINKED,
+    NEW,
+    REJECTED,
+    REVIEW,
+    Decision,
+    Matcher,
+    Person,
+    Prepared,
+    number_only,
+    prepare,
+)
 from exchange.matching.compare import normalise_address, normalise_phone
 from exchange.rows import ParsedRow, id_valid
 
@@ -108,6 +128,9 @@ def _guardian_keys(row_guardian: str, candidate_guardians: list[str]) -> tuple[t
 
 
 IN_CHUNK = 500
+#: Blind-index values of one-edit neighbours per query: a chunk of 1,000 feed rows (some fifteen
+#: neighbours each) in one query, within SQLite's 32,766 parameters.
+NEIGHBOUR_IN_CHUNK = 16_000
 
 
 def _chunks(items: Sequence, size: int = IN_CHUNK) -> Iterable[Sequence]:
@@ -172,6 +195,23 @@ class RegistryLinker:
         found: dict[str, int] = {}
         for chunk in _chunks(hashes):
             found.update(Child.objects.filter(id_hash__in=chunk).values_list("id_hash", "pk"))
+        return found
+
+    def _by_neighbours(self, rows: list[ParsedRow]) -> dict[int, set[int]]:
+        """Row number -> the children whose valid number is one edit from the row's invalid one,
+        looked up by blind index, the whole chunk's neighbours in as few queries as fit."""
+        from registry import identity
+        from registry.models import Child
+
+        rows_of: dict[str, list[int]] = defaultdict(list)
+        for r in rows:
+            for n in r.neighbours:
+                rows_of[identity.id_hash(n.number)].append(r.number)
+        found: dict[int, set[int]] = defaultdict(set)
+        for chunk in _chunks(sorted(rows_of), NEIGHBOUR_IN_CHUNK):
+            for h, pk in Child.objects.filter(id_hash__in=chunk).values_list("id_hash", "pk"):
+                for number in rows_of[h]:
+                    found[number].add(pk)
         return found
 
     def _by_pinyin(self, rows: list[ParsedRow]) -> dict[str, list[tuple[int, dt.date]]]:
@@ -257,7 +297,14 @@ class RegistryLinker:
         live = [r for r in rows if r.person is not None]
         exact = self._by_id_hash(live)
         wanted: dict[int, set[int]] = defaultdict(set)  # row number -> candidate ids
-        rest = [r for r in live if r.id_hash not in exact]
+        for number, ids in self._by_neighbours([r for r in live if r.neighbours]).items():
+            wanted[number].update(ids)
+        rest = [
+            r
+            for r in live
+            if r.id_hash not in exact
+            and not number_only(has_birth=r.person.birth_date is not None, id_valid=r.id_valid)
+        ]
         for r in live:
             if r.id_hash in exact:
                 wanted[r.number].add(exact[r.id_hash])
@@ -322,10 +369,12 @@ class RegistryLinker:
         decision = self.matcher.decide(prepared, self.matcher.rank(prepared, people))
         ranked = []
         if decision.outcome == REVIEW:
-            ranked = self._ranked(prepared, people)
+            ranked = self._ranked(prepared, people, first=decision.review_keys)
         return Link(decision=decision, candidates=cands, ranked=ranked)
 
-    def _ranked(self, prepared, people) -> list[tuple[int, float, list]]:
+    def _ranked(self, prepared, people, *, first: tuple[str, ...] = ()) -> list[tuple[int, float, list]]:
+        """The candidates a reviewer sees, best first: those the decision names (``first``: the
+        children one edit from an invalid number, say) ahead of the others."""
         from exchange.matching.compare import FIELDS, ids_conflict
 
         weights = self.matcher.params.weights()
@@ -338,8 +387,9 @@ class RegistryLinker:
                 (f, lv, round(w[lv], 3)) for f, lv, w in zip(FIELDS, levels, weights, strict=True)
             ]
             scored.append((int(p.key), round(score, 3), contributions))
-        scored.sort(key=lambda t: -t[1])
-        return scored[:5]
+        named = {int(k) for k in first}
+        scored.sort(key=lambda t: (t[0] not in named, -t[1]))
+        return scored[: max(5, len(named))]
 
 
-__all__ = ["LINKED", "NEW", "REVIEW", "Candidate", "Link", "RegistryLinker"]
+__all__ = ["LINKED", "NEW", "REJECTED", "REVIEW", "Candidate", "Link", "RegistryLinker"]

@@ -137,6 +137,9 @@ class FeedRow(models.Model):
     contributions = models.JSONField(_("各项得分"), default=list, blank=True)
     reason = models.CharField(_("说明"), max_length=300, blank=True)
     effect = models.JSONField(_("已执行的处理"), default=dict, blank=True)
+    # What the sending department is told of the row: {"outcome": received/rejected, "errors": […]},
+    # worked out from the row's own data alone (exchange.rows), never from the registry.
+    reply = models.JSONField(_("对报送部门的答复"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("数据行")

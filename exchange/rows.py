@@ -2,8 +2,14 @@
 
 Values are read leniently (every date form, full-width digits, lower-case x, stray
 spaces); what cannot be read is either a note on the row or, when the row cannot be
-matched at all, the reason it is rejected. Stored values never hold a clear ID or phone
-number."""
+matched at all, the reason it is rejected. A date that cannot be (2026/13/45, 去年,
+2025-02-30, a birth date after today) rejects the row with the column, the value and
+why: a wrong date is never read as a blank, and such a row never registers or changes
+a child. Stored values never hold a clear ID or phone number.
+
+Each row also carries the reply its sender may be given (``ParsedRow.reply``): received
+or rejected and the problems of the data itself, worked out from the row alone, so that
+it says nothing about the registry."""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -19,7 +26,7 @@ from typing import Any
 
 from common import crypto, idnumber, names
 from common.dates import InvalidDate, parse_date_or_none
-from exchange.matching import Person
+from exchange.matching import Person, number_only
 from registry import identity
 
 _AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
@@ -193,6 +200,71 @@ def content_hash(values: dict) -> str:
     return crypto.blind_index(canonical, kind="feedrow")
 
 
+#: The date every feed has; a source's other date fields are typed ``"type": "date"``.
+BIRTH_DATE = {"birth_date": "出生日期"}
+RECEIVED, REJECTED = "received", "rejected"  # what a sender is told of its row
+
+
+def date_columns(fields: list[dict], headers: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The source's date fields, each with the column it was read from as its sender named it
+    (the file's header or the pushed key, else the field's label), for the messages."""
+    headers = headers or {}
+    return {
+        f["name"]: str(headers.get(f["name"]) or f["label"])
+        for f in fields
+        if f.get("type") == "date" or f["name"] in BIRTH_DATE
+    }
+
+
+_YEAR_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))$")
+
+
+def _year_month(value: Any) -> tuple[int, int] | None:
+    """(year, month) of a month written without its day (2015.03, 2015-3, 2015年3月, 201503),
+    as 出生年月 columns hold; None for anything else."""
+    match = _YEAR_MONTH.match(text(value))
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2] or match[3])
+    return (year, month) if 1900 <= year <= 2100 and 1 <= month <= 12 else None
+
+
+@dataclass
+class _Dates:
+    days: dict[str, dt.date] = field(default_factory=dict)  # field -> the date read
+    months: dict[str, tuple[int, int]] = field(default_factory=dict)  # field -> (year, month) without a day
+    errors: list[str] = field(default_factory=list)  # impossible dates: each rejects the row
+
+
+def _dates(values: dict[str, Any], columns: Mapping[str, str]) -> _Dates:
+    """The date fields of a row read, with a Chinese message (column, value, why) for each date
+    that cannot be. A month without its day is no error: it is kept apart (``months``)."""
+    read = _Dates()
+    today = dt.date.today()
+    for name, column in columns.items():
+        value = values.get(name)
+        try:
+            day = parse_date_or_none(value, field=column)
+        except InvalidDate as exc:
+            month = _year_month(value)
+            if month is None:
+                read.errors.append(str(exc))
+            elif name == "birth_date" and month > (today.year, today.month):
+                read.errors.append(
+                    f"{column}“{text(value)[:30]}”晚于今天，不可能是出生日期，请核对后重新填写"
+                )
+            else:
+                read.months[name] = month
+            continue
+        if day is None:
+            continue
+        if name == "birth_date" and day > today:
+            read.errors.append(f"{column}“{text(value)[:30]}”晚于今天，不可能是出生日期，请核对后重新填写")
+            continue
+        read.days[name] = day
+    return read
+
+
 @dataclass
 class ParsedRow:
     number: int
@@ -202,14 +274,24 @@ class ParsedRow:
     id_number: str = ""  # normalised, possibly invalid (a typo still helps matching)
     id_valid: bool = False
     id_hash: str = ""
+    # An invalid number's valid neighbours one edit away: where the linkage looks for the child.
+    neighbours: list[idnumber.Neighbour] = field(default_factory=list)
     phone: str = ""
     facts: dict = field(default_factory=dict)  # typed values for the effects (JSON-able)
     stored: dict = field(default_factory=dict)  # masked values kept on the row
     content_hash: str = ""
+    reply: dict = field(default_factory=dict)  # what the sender is told: outcome and errors
 
 
-def parse_row(number: int, values: dict[str, Any], extras: dict[str, Any] | None = None) -> ParsedRow:
-    """Read one data row (field name -> cell value)."""
+def parse_row(
+    number: int,
+    values: dict[str, Any],
+    extras: dict[str, Any] | None = None,
+    *,
+    dates: Mapping[str, str] | None = None,
+) -> ParsedRow:
+    """Read one data row (field name -> cell value). ``dates``: the date fields to check, each
+    with its column as the sender named it (``date_columns``); the birth date always."""
     row = ParsedRow(number=number)
     name = names.normalise(text(values.get("name")))
     raw_id = values.get("id_number")
@@ -228,18 +310,27 @@ def parse_row(number: int, values: dict[str, Any], extras: dict[str, Any] | None
             row.id_valid = True
             row.id_hash = identity.id_hash(number_text)
         except idnumber.InvalidIdNumber as exc:
+            row.neighbours = idnumber.one_edit_neighbours(number_text)
             row.notes.append(f"身份证号无效（{exc}），按其他信息比对")
     row.id_number = number_text
 
-    birth = None
-    try:
-        birth = parse_date_or_none(values.get("birth_date"), field="出生日期")
-    except InvalidDate as exc:
-        row.notes.append(str(exc))
+    columns = {**BIRTH_DATE, **(dates or {})}
+    read = _dates(values, columns)
+    parsed_dates = read.days
+    birth = parsed_dates.get("birth_date")
+    birth_month = read.months.get("birth_date")
     if facts is not None:
-        if birth is not None and birth != facts.birth_date:
+        if (birth is not None and birth != facts.birth_date) or (
+            birth_month is not None and birth_month != (facts.birth_date.year, facts.birth_date.month)
+        ):
             row.notes.append("出生日期与身份证号不一致，以身份证号为准")
         birth = facts.birth_date
+    for name, (year, month) in read.months.items():
+        if name == "birth_date" and facts is not None:
+            continue  # the number has the day
+        row.notes.append(
+            f"{columns[name]}“{text(values.get(name))[:30]}”只有年月（{year}年{month}月），未作日期使用"
+        )
     sex = parse_sex(values.get("sex"))
     if facts is not None:
         id_sex = "男" if facts.sex == "M" else "女"
@@ -260,10 +351,22 @@ def parse_row(number: int, values: dict[str, Any], extras: dict[str, Any] | None
     county = text(values.get("hukou_county"))
     county = county if len(county) == 6 and county.isdigit() else ""
 
+    problems: list[str] = []
     if not name or not _HAS_LETTER.search(name):
-        row.reject = "缺少儿童姓名，无法比对"
-    elif birth is None and not row.id_valid:
-        row.reject = "缺少出生日期，且身份证号缺失或无效，无法比对"
+        problems.append("缺少儿童姓名，无法比对")
+    problems.extend(read.errors)
+    if (
+        not problems
+        and number_only(has_birth=birth is not None, id_valid=row.id_valid)
+        and not row.neighbours
+    ):
+        problems.append(
+            "缺少出生日期，且身份证号无效、也没有与之仅差一位的有效号码，无法比对"
+            if number_text
+            else "缺少出生日期和身份证号，无法比对"
+        )
+    row.reject = "；".join(problems)
+    row.reply = {"outcome": REJECTED if problems else RECEIVED, "errors": [*problems, *row.notes]}
     if not row.reject:
         row.person = Person(
             key=f"row:{number}",
@@ -301,6 +404,8 @@ def parse_row(number: int, values: dict[str, Any], extras: dict[str, Any] | None
     for key, value in values.items():
         if key in row.facts or key in ("id_number", "guardian_phone", "birth_date", "sex", "name"):
             continue
+        if key in parsed_dates:
+            value = parsed_dates[key]  # the effects read a date as the row's check read it
         row.facts[key] = value.isoformat() if isinstance(value, dt.date) else value
     stored = {}
     for key, value in values.items():

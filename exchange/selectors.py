@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from access.policy import children_visible, has_capability, scope_of
@@ -26,6 +26,16 @@ def batches_visible(user) -> QuerySet:
     if has_capability(user, "exchange.push") and scope.department_ids:
         return qs.filter(source__department_id__in=scope.department_ids, via=FeedBatch.Via.API)
     return qs.none()
+
+
+def batches_with_replies(user) -> QuerySet:
+    """``batches_visible`` with ``rows_rejected``: the rows its sender was told were rejected
+    (the department API's counts, which say nothing of linked or new rows)."""
+    from exchange.rows import REJECTED
+
+    return batches_visible(user).annotate(
+        rows_rejected=Count("rows", filter=Q(rows__reply__outcome=REJECTED))
+    )
 
 
 def get_batch_or_404(user, pk) -> FeedBatch:

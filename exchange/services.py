@@ -26,7 +26,7 @@ from common.inserts import analyze, insert_many, update_many
 from common.tabular import TableError, normalise_header, open_table
 from exchange import discovered, effects
 from exchange.linkage import Link, RegistryLinker
-from exchange.matching import LINKED, NEW, REVIEW
+from exchange.matching import LINKED, NEW, REJECTED, REVIEW
 from exchange.matching.model import FIELD_ZH, LEVEL_ZH
 from exchange.models import (
     ChildEffect,
@@ -40,7 +40,8 @@ from exchange.models import (
     VerificationTask,
 )
 from exchange.places import PlaceResolver
-from exchange.rows import COMPULSORY_STAGES, ParsedRow, parse_row, scrub
+from exchange.rows import COMPULSORY_STAGES, RECEIVED, ParsedRow, date_columns, parse_row, scrub
+from exchange.rows import REJECTED as DEPARTMENT_REJECTED
 from exchange.sources import field_specs
 from registry.bulk import BATCH_TABLES
 
@@ -175,6 +176,7 @@ def feed_push(
         raise ExchangeError(f"每次最多推送 {MAX_PUSH_ROWS} 行，请分批推送")
     keys = _push_keys(source)
     fields = [f["name"] for f in source.fields]
+    used: dict[str, str] = {}  # field -> the key it was first sent under (named in messages)
     parsed: list[tuple[int, dict, dict]] = []
     for number, item in enumerate(rows, start=1):
         if not isinstance(item, dict):
@@ -189,6 +191,7 @@ def feed_push(
                 value = value.strip() or None
             if name:
                 values[name] = value
+                used.setdefault(name, str(key)[:100])
             else:
                 extras[str(key)] = value
         parsed.append((number, values, extras))
@@ -204,6 +207,8 @@ def feed_push(
         actor=actor, source=source, via=FeedBatch.Via.API, file_name=f"接口推送 {len(rows)} 行", sha256=digest,
         is_complete_list=is_complete_list,
     )  # fmt: skip
+    batch.columns = used
+    batch.save(update_fields=["columns"])
     return _run(actor=actor, batch=batch, rows=parsed, total=len(parsed))
 
 
@@ -226,13 +231,14 @@ def _run(
     linker = RegistryLinker()
     context = _Context(places=PlaceResolver(), lookups=discovered.Lookups())
     seen_rows = 0
+    dates = date_columns(batch.source.fields, batch.columns)
     analyze(IMPORT_TABLES, never_analysed_only=True)
     try:
         for chunk in _chunked(rows, CHUNK_ROWS):
             # A streamed file's row count is known at its end: until then total_rows stays 0
             # and the progress shows the rows done without a bar.
             seen_rows += len(chunk)
-            parsed = [parse_row(n, v, e) for n, v, e in chunk]
+            parsed = [parse_row(n, v, e, dates=dates) for n, v, e in chunk]
             _process_chunk(actor=actor, batch=batch, parsed=parsed, linker=linker, context=context)
             if progress:
                 progress(batch)
@@ -317,15 +323,16 @@ def _prior_decisions(hashes: Iterable[str]) -> dict[str, ReviewItem]:
 def _outcome_row(batch: FeedBatch, p: ParsedRow, link: Link | None, prior: dict[str, ReviewItem]) -> FeedRow:
     """The row with its outcome and reason, as decided by the engine or a reviewer's earlier decision."""
     row = FeedRow(
-        batch=batch, number=p.number, values=p.stored, id_hash=p.id_hash, content_hash=p.content_hash
-    )
+        batch=batch, number=p.number, values=p.stored, id_hash=p.id_hash, content_hash=p.content_hash,
+        reply=p.reply,
+    )  # fmt: skip
     if link is None:
         row.outcome, row.reason = Outcome.REJECTED, p.reject
     else:
         d = link.decision
         row.score = d.score
         row.contributions = contributions_json(d.contributions)
-        row.outcome = d.outcome
+        row.outcome = Outcome.REJECTED if d.outcome == REJECTED else d.outcome
         row.reason = d.explain_zh()
         if d.outcome == LINKED:
             row.child_id = int(d.best_key)
@@ -759,12 +766,7 @@ def report_rows(batch: FeedBatch, *, full_ids: bool) -> Iterator[dict]:
     )
     from registry.models import Child
 
-    last = 0
-    while True:
-        chunk = list(qs.filter(number__gt=last)[:2000])
-        if not chunk:
-            break
-        last = chunk[-1][0]
+    for chunk in _by_number(qs):
         linked = {c for _n, o, c, _s, _r, _h in chunk if o == Outcome.LINKED and c}
         ids = {
             pk: (number, h)
@@ -783,6 +785,52 @@ def report_rows(batch: FeedBatch, *, full_ids: bool) -> Iterator[dict]:
                 "score": score,
                 "reason": reason,
             }
+
+
+def department_reply_rows(batch: FeedBatch) -> Iterator[dict]:
+    """Per row what the sending department is told: the row number, received or rejected, and
+    the problems of the row's own data. Never whether or to whom the row was linked, nor any
+    fact of a registered child: the reply was worked out from the row alone (``exchange.rows``),
+    so a row naming a registered child gets the same answer as one naming nobody."""
+    qs = FeedRow.objects.filter(batch=batch).order_by("number").values_list("number", "reply")
+    for chunk in _by_number(qs):
+        for number, reply in chunk:
+            reply = reply or {}
+            yield {
+                "row": number,
+                "outcome": reply.get("outcome", RECEIVED),
+                "errors": list(reply.get("errors", [])),
+            }
+
+
+def _by_number(qs) -> Iterator[list[tuple]]:
+    """A batch's rows (``values_list`` ordered by and starting with the row number) 2,000 at a time."""
+    last = 0
+    while True:
+        chunk = list(qs.filter(number__gt=last)[:2000])
+        if not chunk:
+            return
+        last = chunk[-1][0]
+        yield chunk
+
+
+def department_report(batch: FeedBatch) -> dict:
+    """The report of the department API (a push's answer and its batch's report)."""
+    batch.refresh_from_db()
+    rows = list(department_reply_rows(batch))
+    rejected = sum(r["outcome"] == DEPARTMENT_REJECTED for r in rows)
+    return {
+        "rows": rows,
+        "summary": {
+            "batch": batch.pk,
+            "source": batch.source.code,
+            "status": batch.status,
+            "rows": batch.total_rows,
+            "received": len(rows) - rejected,
+            "rejected": rejected,
+            "warnings": batch.warnings,
+        },
+    }
 
 
 def report(batch: FeedBatch, *, full_ids: bool) -> dict:
@@ -808,6 +856,7 @@ __all__ = [
     "REVIEW",
     "ExchangeError",
     "batch_create",
+    "department_report",
     "feed_import",
     "feed_push",
     "feed_rollback",

@@ -8,11 +8,12 @@ decisions = link_all(rows, index, matcher)
 
 from .blocking import Index, blocking_keys
 from .compare import Person, Prepared, prepare
-from .model import LINKED, NEW, REVIEW, Decision, Matcher, Params, fit, link_all
+from .model import LINKED, NEW, REJECTED, REVIEW, Decision, Matcher, Params, fit, link_all, number_only
 
 __all__ = [
     "LINKED",
     "NEW",
+    "REJECTED",
     "REVIEW",
     "Decision",
     "Index",
@@ -23,5 +24,6 @@ __all__ = [
     "blocking_keys",
     "fit",
     "link_all",
+    "number_only",
     "prepare",
 ]

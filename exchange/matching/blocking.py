@@ -1,8 +1,10 @@
 """Candidate selection: which registry records a row is compared with.
 
 Blocking keys (strings, so that a database-backed blocker can store them in an
-indexed column): the exact ID number; the ID number without its last four
-characters and without its first six (a typo on either side still meets);
+indexed column): the exact ID number; for an invalid number, every valid number one
+changed digit or one swap of adjacent digits away (``idnumber.one_edit_neighbours``:
+the true number is among them, whatever digit the typo hit); the ID number without
+its last four characters and without its first six (a typo on either side still meets);
 the guardian's phone; (surname pinyin, birth year-month); (birth date, given
 name pinyin) for a mistyped surname; (full pinyin, birth year) for a mistyped
 birth date.
@@ -20,6 +22,8 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
 
+from common import idnumber
+
 from .compare import Person, Prepared, prepare
 
 _ROW_BITS = 24
@@ -32,6 +36,8 @@ def blocking_keys(record: Person | Prepared) -> list[str]:
     keys = []
     if p.id_number:
         keys.append("id:" + p.id_number)
+        if not p.id_valid:
+            keys.extend("id:" + n.number for n in idnumber.one_edit_neighbours(p.id_number))
         if len(p.id_number) == 18:
             keys.append("idh:" + p.id_number[:14])
             keys.append("idt:" + p.id_number[6:])

@@ -183,6 +183,26 @@ def ids_conflict(a: Prepared, b: Prepared) -> bool:
     )
 
 
+def id_typo_positions(row: Prepared, cand: Prepared) -> tuple[int, ...] | None:
+    """Where the row's invalid number differs from the candidate's valid one, when one changed
+    character or two adjacent ones swapped make it right (``idnumber.one_edit_neighbours``);
+    None otherwise."""
+    if row.id_valid or not row.id_number or not cand.id_valid:
+        return None
+    return idnumber.one_edit_positions(row.id_number, cand.id_number)
+
+
+def id_birth(number: str) -> int:
+    """The birth date inside an 18-digit number as yyyymmdd (0 when it has none)."""
+    digits = number[6:14]
+    return int(digits) if len(number) == 18 and digits.isdigit() else 0
+
+
+def phones_conflict(a: Prepared, b: Prepared) -> bool:
+    """Both records carry a guardian phone and the phones differ."""
+    return bool(a.phone and b.phone) and a.phone != b.phone
+
+
 def compare_county(a: str, b: str) -> str:
     if not a or not b:
         return MISSING

@@ -3,6 +3,7 @@
     python -m exchange.matching.evaluate --registry 200000 --feed 50000 --seed 1 [--splink] [--json OUT]
     python -m exchange.matching.evaluate ... --engines splink   # one engine per process (own peak)
     python -m exchange.matching.evaluate --fit --registry 200000 --feed 50000 --seed 0   # refit params.json
+    python -m exchange.matching.evaluate ... --drop-birth   # a feed without a birth-date column
 
 Precision counts automatic links only; recall is over rows whose child is in
 the registry, a row sent to review counting as not linked.  "after review"
@@ -18,6 +19,7 @@ import random
 import resource
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from . import compare as cmp
@@ -382,12 +384,19 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated engines to run: ours, splink (default: ours, plus splink with --splink); "
         "one engine per process gives each its own peak memory",
     )
+    parser.add_argument(
+        "--drop-birth",
+        action="store_true",
+        help="the feed has no birth-date column (disability lists, some school rosters)",
+    )
     parser.add_argument("--fit", action="store_true", help="fit m/u and thresholds, write params.json")
     parser.add_argument("--json", type=Path, default=Path("linkage-evaluation.json"))
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
     data = synth.generate(args.registry, args.feed, seed=args.seed)
+    if args.drop_birth:
+        data.feed = [replace(row, birth_date=None) for row in data.feed]
     generate_seconds = round(time.perf_counter() - t0, 1)
     if args.fit:
         params = fit_params(data, seed=args.seed)
@@ -408,9 +417,15 @@ def main(argv: list[str] | None = None) -> int:
         # Splink works from its own tables: the registry's Person records are no longer needed.
         data.registry = []
         results["splink"] = run_splink(data, prepared=keep)
-    print(f"registry {args.registry}, feed {args.feed}, seed {args.seed} (generated in {generate_seconds}s)")
+    print(
+        f"registry {args.registry}, feed {args.feed}{' without birth dates' if args.drop_birth else ''}, "
+        f"seed {args.seed} (generated in {generate_seconds}s)"
+    )
     print(_table(results))
-    report = {"registry": args.registry, "feed": args.feed, "seed": args.seed, "results": results}
+    report = {
+        "registry": args.registry, "feed": args.feed, "seed": args.seed, "drop_birth": args.drop_birth,
+        "results": results,
+    }  # fmt: skip
     args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"written: {args.json}")
     return 0

@@ -7,9 +7,18 @@ which twins and siblings break (same household, same birth date, different
 child), so rules on top decide what weight alone may not:
 
 * an exact valid ID number links directly;
+* an invalid ID number one changed digit or one swap of adjacent digits away from
+  exactly one registered child's valid number links when name (or its sound), sex
+  and birth date do not contradict it; several such children go to a person; a row
+  that has no birth date and no valid number has nothing else to be matched by, so
+  without such a child it is reported back (``REJECTED``);
 * two well-formed ID numbers that differ by more than a typo are two children;
-* name and birth date alone never link: an ID number close to the row's, or the
-  household plus a name that sounds the same, must agree as well;
+* a row without an ID number whose exact name and birth date belong to exactly one
+  registered child (the candidates hold every child of that name read alike, so the
+  count is the registry's) links when sex, guardian phone and hukou county do not
+  contradict it and no other child of the row's household ranks among the best two;
+* otherwise name and birth date alone never link: an ID number close to the row's,
+  or the household plus a name that sounds the same, must agree as well;
 * if the two best candidates are close, a person decides.
 """
 
@@ -23,12 +32,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from common import idnumber
+
 from . import compare as cmp
 from .compare import FIELDS, LEVELS, Person, Prepared
 
 PARAMS_PATH = Path(__file__).with_name("params.json")
 
 LINKED, REVIEW, NEW = "linked", "review", "new"
+#: The row cannot be matched with what it carries (no birth date, no valid ID number and no
+#: registered child one edit from its number): reported back, never registered.
+REJECTED = "rejected"
 
 FIELD_ZH = {
     "name": "姓名",
@@ -155,6 +169,7 @@ class Decision:
     runner_up_key: str | None = None
     runner_up_score: float | None = None
     candidates: int = 0
+    review_keys: tuple[str, ...] = ()  # the candidates a reviewer must choose among, first
 
     def explain_zh(self) -> str:
         parts = [f"{FIELD_ZH[f]}{LEVEL_ZH[f][lv]}（{w:+.1f}）" for f, lv, w in self.contributions]
@@ -163,12 +178,41 @@ class Decision:
 
 EXACT_ID_BONUS = 1000.0
 
+Scored = tuple[float, Prepared, tuple[str, ...]]  # (score, candidate, levels)
+
 
 class Ranking(NamedTuple):
-    best: tuple[float, Prepared, tuple[str, ...]] | None
-    second: tuple[float, Prepared, tuple[str, ...]] | None
+    best: Scored | None
+    second: Scored | None
     candidates: int
     vetoed: int
+    # Candidates whose valid number is one edit from the row's invalid one, with the positions.
+    typo: tuple[tuple[Scored, tuple[int, ...]], ...] = ()
+    # Candidates with exactly the row's name and birth date.
+    same_name_birth: tuple[Scored, ...] = ()
+
+
+def number_only(*, has_birth: bool, id_valid: bool) -> bool:
+    """A row without a birth date and without a valid ID number can be found by its number's
+    one-edit neighbours only (``idnumber.one_edit_neighbours``); with none it cannot be matched."""
+    return not has_birth and not id_valid
+
+
+_STRONG_NAME = ("exact", "pinyin")
+_SIMILAR_NAME = ("exact", "pinyin", "close", "surname")
+
+
+def typo_confirmed(levels: tuple[str, ...], cand: Prepared) -> bool:
+    """A candidate one edit from the row's number is confirmed by name (or its sound), sex and
+    the birth date inside its number: none of them contradicts the row, and the registry's
+    birth date is the one inside the number."""
+    name, birth, sex = levels[0], levels[1], levels[2]
+    return (
+        name in _STRONG_NAME
+        and sex != cmp.DISAGREE
+        and birth in ("exact", cmp.MISSING)
+        and cand.birth == cmp.id_birth(cand.id_number)
+    )
 
 
 class Matcher:
@@ -185,10 +229,13 @@ class Matcher:
         return self.decide(r, self.rank(r, candidates))
 
     def rank(self, r: Prepared, candidates: Iterable[Person | Prepared]) -> Ranking:
-        """The best two candidates (vetoed ones left out); independent of the thresholds."""
+        """The best two candidates (vetoed ones left out), those one edit from the row's invalid
+        number and those of the row's exact name and birth date; independent of the thresholds."""
         best = second = None  # (score, candidate, levels)
         seen: set[str] = set()
         vetoed = 0
+        typo: list[tuple[Scored, tuple[int, ...]]] = []
+        same: list[Scored] = []
         for c in candidates:
             c = c if isinstance(c, Prepared) else cmp.prepare(c)
             if c.key in seen:
@@ -201,15 +248,75 @@ class Matcher:
             if r.id_valid and r.id_number == c.id_number:
                 s += EXACT_ID_BONUS  # an exact valid ID outranks any other candidate
             entry = (s, c, levels)
+            positions = cmp.id_typo_positions(r, c)
+            if positions:
+                typo.append((entry, positions))
+            if levels[0] == "exact" and levels[1] == "exact":
+                same.append(entry)
             if best is None or s > best[0]:
                 best, second = entry, best
             elif second is None or s > second[0]:
                 second = entry
-        return Ranking(best, second, len(seen), vetoed)
+        typo.sort(key=lambda t: -t[0][0])
+        same.sort(key=lambda e: -e[0])
+        return Ranking(best, second, len(seen), vetoed, tuple(typo), tuple(same))
+
+    def _result(
+        self, outcome: str, reason: str, entry: Scored, ranking: Ranking, review_keys: tuple[str, ...] = ()
+    ) -> Decision:
+        _score, cand, levels = entry
+        contributions = [
+            (f, lv, round(w[lv], 3)) for f, lv, w in zip(FIELDS, levels, self._weights, strict=True)
+        ]
+        raw = sum(c[2] for c in contributions)
+        runner = next((e for e in (ranking.best, ranking.second) if e is not None and e[1] is not cand), None)
+        return Decision(
+            outcome, cand.key if outcome != NEW else None, round(raw, 3), contributions, reason,
+            runner_up_key=runner[1].key if runner else None,
+            runner_up_score=round(runner[0], 3) if runner else None,
+            candidates=ranking.candidates, review_keys=review_keys,
+        )  # fmt: skip
+
+    def _typo_decision(self, r: Prepared, ranking: Ranking) -> Decision | None:
+        """The rule of an invalid number one edit from registered children's valid numbers."""
+
+        def review(group: list, how: str) -> Decision:
+            reason = (
+                f"身份证号无效，有{len(group)}名已登记儿童的号码与之仅差一位或两位颠倒，{how}，需人工确认"
+            )
+            keys = tuple(e[1].key for e, _pos in group)
+            return self._result(REVIEW, reason, group[0][0], ranking, keys)
+
+        confirmed = [(e, pos) for e, pos in ranking.typo if typo_confirmed(e[2], e[1])]
+        if len(confirmed) == 1:
+            entry, positions = confirmed[0]
+            where = idnumber.Neighbour(entry[1].id_number, positions).explain_zh()
+            reason = f"身份证号{where}：改正后的有效号码属于一名已登记儿童，姓名、性别、出生日期与之相符"
+            return self._result(LINKED, reason, entry, ranking)
+        if confirmed:
+            return review(confirmed, "且姓名、性别、出生日期都相符")
+        if r.birth:
+            return None  # the row's other facts still count: the weights and rules below decide
+        similar = [(e, pos) for e, pos in ranking.typo if e[2][0] in _SIMILAR_NAME]
+        return review(similar, "但姓名、性别或出生日期只部分相符") if similar else None
 
     def decide(self, r: Prepared, ranking: Ranking) -> Decision:
         p = self.params
-        best, second, n, vetoed = ranking
+        best, second, n, vetoed = ranking[:4]
+        if ranking.typo:
+            decision = self._typo_decision(r, ranking)
+            if decision is not None:
+                return decision
+        if number_only(has_birth=bool(r.birth), id_valid=r.id_valid):
+            # Without a birth date and a valid number only the number's one-edit neighbours
+            # could find the child, and none was confirmed.
+            if r.id_number:
+                reason = (
+                    "身份证号无效且缺少出生日期：没有号码与之仅差一位且姓名相符的已登记儿童，请核对身份证号"
+                )
+            else:
+                reason = "缺少出生日期和身份证号，无法比对"
+            return Decision(REJECTED, None, None, [], reason, candidates=n)
         if best is None:
             reason = "无候选记录，登记为新儿童"
             if vetoed:
@@ -219,30 +326,43 @@ class Matcher:
             return Decision(NEW, None, None, [], reason, candidates=n)
 
         score, cand, levels = best
-        contributions = [
-            (f, lv, round(w[lv], 3)) for f, lv, w in zip(FIELDS, levels, self._weights, strict=True)
-        ]
-        raw = sum(c[2] for c in contributions)
-        runner_key = second[1].key if second else None
-        runner_score = round(second[0], 3) if second else None
 
         def result(outcome: str, reason: str) -> Decision:
-            key = cand.key if outcome != NEW else None
-            return Decision(
-                outcome, key, round(raw, 3), contributions, reason, runner_up_key=runner_key,
-                runner_up_score=runner_score, candidates=n,
-            )  # fmt: skip
+            return self._result(outcome, reason, best, ranking)
 
-        name, birth, _sex, id_level, _county, household = levels
+        name, birth, sex, id_level, county, household = levels
         if id_level == "exact" and r.id_valid:
             return result(LINKED, "身份证号完全一致")
+        if not r.id_number and len(ranking.same_name_birth) == 1:
+            entry = ranking.same_name_birth[0]
+            _s, only, only_levels = entry
+            # Another child of the row's household (a twin whose name the row may have misspelt)
+            # is a fact against the only one: it would rank first or second.
+            household_elsewhere = any(
+                e is not None and e[1] is not only and e[2][5] in cmp.HOUSEHOLD_AGREEING
+                for e in (best, second)
+            )
+            if (
+                only_levels[2] != cmp.DISAGREE
+                and only_levels[4] != cmp.DISAGREE
+                and not cmp.phones_conflict(r, only)
+                and not household_elsewhere
+            ):
+                return self._result(
+                    LINKED,
+                    "本行无身份证号；登记库中姓名和出生日期与本行完全相同的儿童仅此一名，"
+                    "性别、监护人电话、户籍地均无矛盾",
+                    entry,
+                    ranking,
+                )
+        raw = sum(round(w[lv], 3) for w, lv in zip(self._weights, levels, strict=True))
         if raw < p.review_threshold:
             return result(NEW, "与最接近的候选儿童差异较大，登记为新儿童")
         if second is not None and second[0] >= p.review_threshold and score - second[0] < p.margin:
             return result(REVIEW, "有两名候选儿童得分接近，需人工确认")
         id_support = id_level == "typo"
         household_support = household in cmp.HOUSEHOLD_AGREEING
-        strong_name = name in ("exact", "pinyin")
+        strong_name = name in _STRONG_NAME
         if raw >= p.link_threshold:
             if id_support:
                 return result(LINKED, "身份证号仅差一位或两位颠倒，其余信息相符")

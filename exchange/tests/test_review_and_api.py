@@ -171,13 +171,20 @@ def test_liaison_pushes_rows_of_its_own_source(registry, city, client):
     )  # fmt: skip
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["rows"][0]["outcome"] == "linked" and body["rows"][0]["child_id_number"] == child.id_number
+    assert body["rows"] == [{"row": 1, "outcome": "received", "errors": []},
+                            {"row": 2, "outcome": "received", "errors": []}]  # fmt: skip
     batch = FeedBatch.objects.get()
-    assert batch.via == "api"
+    assert batch.via == "api" and batch.linked == 1  # linked, though the department is not told
+    child.refresh_from_db()
+    assert child.grade == "四年级"
     listing = client.get("/api/v1/exchange/batches", **_token(city.edu_liaison))
-    assert listing.status_code == 200 and listing.json()[0]["batch"] == batch.pk
+    assert listing.status_code == 200
+    assert listing.json()[0] | {"created_at": None} == {
+        "batch": batch.pk, "source": "education", "status": "done", "created_at": None, "rows": 2,
+        "received": 2, "rejected": 0,
+    }  # fmt: skip
     detail = client.get(f"/api/v1/exchange/batches/{batch.pk}", **_token(city.edu_liaison))
-    assert detail.status_code == 200 and len(detail.json()["rows"]) == 2
+    assert detail.status_code == 200 and detail.json()["rows"] == body["rows"]
 
 
 def test_api_report_does_not_reveal_ids_the_department_did_not_send(registry, city, client):
@@ -189,8 +196,9 @@ def test_api_report_does_not_reveal_ids_the_department_did_not_send(registry, ci
         content_type="application/json",
         **_token(city.edu_liaison),
     )  # fmt: skip
-    row = response.json()["rows"][0]
-    assert row["outcome"] == "linked" and row["child_id_number"] is None
+    assert FeedRow.objects.get().outcome == "linked"
+    assert response.json()["rows"] == [{"row": 1, "outcome": "received", "errors": []}]
+    assert child.id_number not in response.content.decode()
 
 
 def test_education_liaison_cannot_push_police_rows(registry, city, client):

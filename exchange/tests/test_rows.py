@@ -98,3 +98,31 @@ def test_disability_and_amount_readers():
 def test_any_cell_values_give_a_row_or_a_reason_never_an_error(values):  # fmt: skip
     row = parse_row(1, values)
     assert (row.person is None) == bool(row.reject)
+
+
+date_cells = st.one_of(
+    st.none(),
+    st.text(alphabet="0123456789-/.年月日 去今明后天xX", max_size=14),
+    st.integers(min_value=-(10**9), max_value=10**9),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)),
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(value=date_cells)
+def test_a_date_cell_is_read_noted_or_rejected_never_dropped(value):
+    """Whatever a date column holds, the row reads it as a date, or says what it made of it, or is
+    rejected naming the column: a value is never silently read as a blank."""
+    row = parse_row(
+        1, {"name": "张伟", "id_number": NUMBER, "arrival_date": value}, dates={"arrival_date": "来天门日期"}
+    )
+    blank = value is None or (isinstance(value, str) and not value.strip())
+    if row.reject:
+        assert "来天门日期" in row.reject and row.person is None and row.reply["outcome"] == "rejected"
+        assert row.reply["errors"][0] == row.reject
+    elif not blank:
+        try:
+            dt.date.fromisoformat(row.facts["arrival_date"])  # read: the effects get the date
+        except (TypeError, ValueError):
+            assert any("来天门日期" in note for note in row.notes)  # kept, and said what became of it
